@@ -1,0 +1,534 @@
+/**
+ * Client-to-server stream (RFC 6120): stream negotiation (§4), STARTTLS (§5), SASL (§6),
+ * resource binding (§7), legacy session (RFC 3921 §3, accepted as a no-op per RFC 6121 App. E),
+ * stream errors (§4.9), then stanzas into the router in arrival order (one at a time; the socket
+ * is paused while a handler awaits). Outbound writes are coalesced per event-loop turn and
+ * TCP_NODELAY is set by the transport.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Socket } from 'node:net';
+import tls from 'node:tls';
+import { type Element, xml } from '@xmpp/xml';
+import forge from 'node-forge';
+import type { Logger } from 'pino';
+import { NS_SASL, NS_STREAMS, SaslFailure, StanzaError, StreamError } from '../errors.js';
+import type { Host } from '../host.js';
+import { Jid, JidError, prepareResource } from '../jid.js';
+import type { Router } from '../router.js';
+import { MECHANISMS, type SaslMechanism } from '../sasl/mechanism.js';
+import type { Session } from '../sessions.js';
+import { errorReply, iqPayload, iqResult } from '../stanza.js';
+import type { AuthThrottle } from './throttle.js';
+import { type XmlLimits, XmlStreamParser } from './xml-parser.js';
+
+const NS_STREAM = 'http://etherx.jabber.org/streams';
+const NS_TLS = 'urn:ietf:params:xml:ns:xmpp-tls';
+const NS_BIND = 'urn:ietf:params:xml:ns:xmpp-bind';
+const NS_SESSION = 'urn:ietf:params:xml:ns:xmpp-session';
+const NS_REGISTER = 'jabber:iq:register';
+const NS_SASL_CB = 'urn:xmpp:sasl-cb:0';
+const MAX_SASL_ATTEMPTS = 3;
+/** Outbound bytes a slow reader may leave queued before the stream is closed. */
+const MAX_QUEUED_BYTES = 16 * 1024 * 1024;
+
+export interface C2SConfig {
+  hostFor(domain: string): Host | undefined;
+  router: Router;
+  limits: XmlLimits & { idleTimeoutMs: number; authTimeoutMs: number };
+  /** 'required': no auth before TLS; 'optional': offered; 'off': a plaintext-only listener. */
+  starttls: 'required' | 'optional' | 'off';
+  secureContext(domain: string): tls.SecureContext | undefined;
+  minTlsVersion: tls.SecureVersion;
+  /** PLAIN and registration without TLS: only on a listener explicitly configured for loopback. */
+  allowPlaintextAuth: boolean;
+  mechanisms: readonly string[];
+  throttle: AuthThrottle;
+  log: Logger;
+  /** Called when the stream is gone (for connection accounting). */
+  onClose?(stream: C2SStream): void;
+}
+
+type Phase = 'await-header' | 'negotiating' | 'bound' | 'closed';
+
+/** Streams with output waiting; flushed together once per event-loop turn. */
+const dirty = new Set<C2SStream>();
+let flushScheduled = false;
+function flushAll(): void {
+  flushScheduled = false;
+  for (const s of dirty) s.flush();
+  dirty.clear();
+}
+
+export class C2SStream implements Session {
+  readonly id = randomBytes(9).toString('base64url');
+  readonly state = new Map<symbol, unknown>();
+  jid?: Jid;
+  username?: string;
+  available = false;
+  priority = 0;
+  presence?: Element;
+  rosterInterested = false;
+
+  private socket: Socket;
+  private readonly parser: XmlStreamParser;
+  private phase: Phase = 'await-header';
+  private hostObj?: Host;
+  private headerSent = false;
+  private authenticated = false;
+  private mechanism?: SaslMechanism;
+  private saslFailures = 0;
+  private lastUsername?: string;
+  private out: string[] = [];
+  private queue: Element[] = [];
+  private busy = false;
+  private authTimer?: NodeJS.Timeout;
+  private logger?: Logger;
+  private _closed = false;
+
+  constructor(socket: Socket, private readonly cfg: C2SConfig, private isSecure: boolean) {
+    this.socket = socket;
+    this.parser = new XmlStreamParser(cfg.limits, {
+      streamStart: (name, attrs) => this.onStreamStart(name, attrs),
+      stanza: (el) => this.onElement(el),
+      streamEnd: () => this.close(),
+      error: (err) => this.streamError(err),
+    });
+    this.attach(socket);
+    if (cfg.limits.authTimeoutMs > 0) {
+      this.authTimer = setTimeout(() => this.streamError(new StreamError('connection-timeout', 'authentication took too long')), cfg.limits.authTimeoutMs);
+      this.authTimer.unref();
+    }
+  }
+
+  get host(): string { return this.hostObj?.domain ?? ''; }
+  get secure(): boolean { return this.isSecure; }
+  get closed(): boolean { return this._closed; }
+  get remoteAddress(): string { return this.socket.remoteAddress ?? ''; }
+  get log(): Logger {
+    // Created on first use: a child logger per idle connection costs memory we do not need to pay.
+    if (!this.logger) this.logger = this.cfg.log.child({ session: this.id, ip: this.remoteAddress, jid: this.jid?.toString() });
+    return this.logger;
+  }
+
+  private attach(socket: Socket): void {
+    socket.on('data', (chunk: Buffer) => this.parser.write(chunk));
+    socket.on('error', (err) => this.log.debug({ err }, 'socket error'));
+    socket.on('close', () => this.onSocketClosed());
+    if (this.cfg.limits.idleTimeoutMs > 0) {
+      socket.setTimeout(this.cfg.limits.idleTimeoutMs, () => this.streamError(new StreamError('connection-timeout')));
+    }
+  }
+
+  // ---- output ----
+
+  send(stanza: Element): void {
+    this.write(stanza.toString());
+  }
+
+  private write(data: string): void {
+    if (this._closed) return;
+    this.out.push(data);
+    dirty.add(this);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flushAll);
+    }
+  }
+
+  /** Writes everything queued; called once per event-loop turn. */
+  flush(): void {
+    if (this.out.length === 0 || this.socket.destroyed) {
+      this.out.length = 0;
+      return;
+    }
+    const data = this.out.length === 1 ? this.out[0]! : this.out.join('');
+    this.out.length = 0;
+    this.socket.write(data);
+    if (this.socket.writableLength > MAX_QUEUED_BYTES) {
+      this.socket.destroy();
+    }
+  }
+
+  private writeNow(data: string): void {
+    this.out.push(data);
+    this.flush();
+    dirty.delete(this);
+  }
+
+  // ---- stream level ----
+
+  private onStreamStart(name: string, attrs: Record<string, string>): void {
+    const to = attrs.to;
+    const host = to !== undefined ? this.cfg.hostFor(Jid.tryParse(to)?.domain ?? to) : undefined;
+    this.sendHeader(host?.domain ?? this.hostObj?.domain ?? to ?? '', attrs);
+    if (name !== 'stream:stream' && name.endsWith(':stream')) return this.streamError(new StreamError('bad-namespace-prefix'));
+    if (name !== 'stream:stream' || attrs['xmlns:stream'] !== NS_STREAM) return this.streamError(new StreamError('invalid-namespace'));
+    if (attrs.xmlns !== 'jabber:client') return this.streamError(new StreamError('invalid-namespace'));
+    if (!host) return this.streamError(new StreamError('host-unknown'));
+    if (this.hostObj && host !== this.hostObj) return this.streamError(new StreamError('host-unknown', 'the domain changed on restart'));
+    const version = attrs.version;
+    if (!version || Number.parseInt(version.split('.')[0]!, 10) < 1) return this.streamError(new StreamError('unsupported-version'));
+    this.hostObj = host;
+    this.phase = 'negotiating';
+    this.sendFeatures();
+  }
+
+  private sendHeader(from: string, attrs: Record<string, string>): void {
+    const a: string[] = [`xmlns='jabber:client'`, `xmlns:stream='${NS_STREAM}'`, `id='${this.id}'`, `version='1.0'`, `xml:lang='en'`];
+    if (from) a.push(`from='${escapeAttr(from)}'`);
+    const client = Jid.tryParse(attrs.from);
+    if (client) a.push(`to='${escapeAttr(client.toString())}'`);
+    this.write(`<?xml version='1.0'?><stream:stream ${a.join(' ')}>`);
+    this.headerSent = true;
+  }
+
+  private sendFeatures(): void {
+    const host = this.hostObj!;
+    const features = xml('stream:features');
+    if (!this.authenticated) {
+      const tlsPossible = !this.isSecure && this.cfg.starttls !== 'off' && this.cfg.secureContext(host.domain) !== undefined;
+      if (tlsPossible) {
+        const st = xml('starttls', { xmlns: NS_TLS });
+        if (this.cfg.starttls === 'required') st.append(xml('required'));
+        features.append(st);
+      }
+      if (this.authAllowed()) {
+        const mechs = xml('mechanisms', { xmlns: NS_SASL });
+        for (const m of this.offeredMechanisms()) mechs.append(xml('mechanism', {}, m));
+        features.append(mechs);
+        const cbTypes = this.channelBindingTypes();
+        if (cbTypes.length) features.append(xml('sasl-channel-binding', { xmlns: NS_SASL_CB }, ...cbTypes.map((t) => xml('channel-binding', { type: t }))));
+        if (host.services.maybe('registration')?.offeredTo(this)) features.append(xml('register', { xmlns: 'http://jabber.org/features/iq-register' }));
+      }
+    } else {
+      features.append(xml('bind', { xmlns: NS_BIND }));
+      features.append(xml('session', { xmlns: NS_SESSION }, xml('optional')));
+    }
+    const extra = host.bus.fold('stream/features', [], { session: this, authenticated: this.authenticated, bound: this.phase === 'bound' });
+    for (const f of extra) features.append(f);
+    this.send(features);
+  }
+
+  /** SASL is offered once the stream is encrypted, or on a listener configured for plaintext on loopback. */
+  private authAllowed(): boolean {
+    return this.isSecure || this.cfg.allowPlaintextAuth || this.cfg.starttls === 'optional';
+  }
+
+  private offeredMechanisms(): string[] {
+    const cb = this.channelBindingTypes().length > 0;
+    return this.cfg.mechanisms.filter((m) => {
+      if (!(m in MECHANISMS)) return false;
+      if (m.endsWith('-PLUS')) return cb;
+      if (m === 'PLAIN') return this.isSecure || this.cfg.allowPlaintextAuth;
+      return true;
+    });
+  }
+
+  private channelBindingTypes(): Array<'tls-exporter' | 'tls-server-end-point'> {
+    if (!(this.socket instanceof tls.TLSSocket)) return [];
+    const types: Array<'tls-exporter' | 'tls-server-end-point'> = [];
+    // RFC 9266 §3: tls-exporter is defined for TLS 1.3 (and 1.2 with extended master secret, which Node cannot report).
+    if (this.socket.getProtocol() === 'TLSv1.3') types.push('tls-exporter');
+    if (this.socket.getCertificate()) types.push('tls-server-end-point');
+    return types;
+  }
+
+  private channelBindingData(type: 'tls-exporter' | 'tls-server-end-point'): Buffer | undefined {
+    const s = this.socket;
+    if (!(s instanceof tls.TLSSocket)) return undefined;
+    if (type === 'tls-exporter') return s.getProtocol() === 'TLSv1.3' ? s.exportKeyingMaterial(32, 'EXPORTER-Channel-Binding', Buffer.alloc(0)) : undefined;
+    return serverEndPoint(s);
+  }
+
+  // ---- elements ----
+
+  private onElement(el: Element): void {
+    if (this.busy) {
+      this.queue.push(el);
+      this.socket.pause();
+      return;
+    }
+    this.handle(el);
+  }
+
+  private handle(el: Element): void {
+    let r: void | Promise<void>;
+    try {
+      r = this.dispatch(el);
+    } catch (err) {
+      return this.failed(err);
+    }
+    if (r) {
+      this.busy = true;
+      this.socket.pause();
+      r.then(() => this.drain(), (err) => { this.failed(err); this.drain(); });
+    }
+  }
+
+  private drain(): void {
+    this.busy = false;
+    while (this.queue.length && !this.busy && !this._closed) this.handle(this.queue.shift()!);
+    if (!this.busy && !this._closed) this.socket.resume();
+  }
+
+  private failed(err: unknown): void {
+    if (err instanceof StreamError) return this.streamError(err);
+    this.log.error({ err }, 'stream handler failed');
+    this.streamError(new StreamError('internal-server-error'));
+  }
+
+  private dispatch(el: Element): void | Promise<void> {
+    if (this.phase === 'bound') {
+      if (el.name === 'iq' && el.attrs.type === 'set' && iqPayload(el)?.attrs.xmlns === NS_SESSION) {
+        this.send(iqResult(el));
+        return;
+      }
+      return this.cfg.router.process(this, el);
+    }
+    if (this.phase !== 'negotiating') return;
+    const ns = el.attrs.xmlns;
+    if (!this.authenticated) {
+      if (el.name === 'starttls' && ns === NS_TLS) return this.startTls();
+      if (ns === NS_SASL && this.authAllowed()) {
+        if (el.name === 'auth') return this.saslAuth(el);
+        if (el.name === 'response') return this.saslResponse(el);
+        if (el.name === 'abort') return this.saslAbort();
+      }
+      if (el.name === 'iq' && iqPayload(el)?.attrs.xmlns === NS_REGISTER) return this.preAuthRegister(el);
+      throw new StreamError('not-authorized');
+    }
+    if (el.name === 'iq' && el.attrs.type === 'set' && iqPayload(el)?.attrs.xmlns === NS_BIND) return this.bind(el);
+    throw new StreamError('not-authorized', 'bind a resource first');
+  }
+
+  // ---- STARTTLS (RFC 6120 §5.4) ----
+
+  private startTls(): void {
+    const ctx = this.cfg.secureContext(this.host);
+    if (this.isSecure || this.cfg.starttls === 'off' || !ctx) {
+      this.writeNow(`<failure xmlns='${NS_TLS}'/></stream:stream>`);
+      this.socket.end();
+      return;
+    }
+    this.writeNow(`<proceed xmlns='${NS_TLS}'/>`);
+    const plain = this.socket;
+    plain.removeAllListeners('data');
+    plain.removeAllListeners('close');
+    plain.setTimeout(0);
+    const secure = new tls.TLSSocket(plain, { isServer: true, secureContext: ctx, minVersion: this.cfg.minTlsVersion, SNICallback: undefined });
+    this.socket = secure;
+    this.parser.reset();
+    this.phase = 'await-header';
+    this.isSecure = true;
+    secure.once('secure', () => this.log.debug({ protocol: secure.getProtocol() }, 'tls established'));
+    this.attach(secure);
+  }
+
+  // ---- SASL (RFC 6120 §6.4) ----
+
+  private async saslAuth(el: Element): Promise<void> {
+    const name = el.attrs.mechanism as string | undefined;
+    if (this.mechanism) return this.saslFail(new SaslFailure('malformed-request', 'an exchange is already in progress'));
+    if (!name || !this.offeredMechanisms().includes(name)) return this.saslFail(new SaslFailure('invalid-mechanism'));
+    if (this.cfg.throttle.ipBlocked(this.remoteAddress)) return this.saslFail(new SaslFailure('temporary-auth-failure', 'too many failed attempts'), false);
+    const host = this.hostObj!;
+    const accounts = host.services.get('accounts');
+    this.mechanism = MECHANISMS[name]!({
+      lookup: async (username) => {
+        this.lastUsername = username;
+        if (this.cfg.throttle.accountBlocked(`${username}@${host.domain}`)) throw new SaslFailure('temporary-auth-failure', 'too many failed attempts');
+        return accounts.credentials(username);
+      },
+      channelBinding: (type) => this.channelBindingData(type),
+      channelBindingTypes: this.channelBindingTypes(),
+      plusAdvertised: this.offeredMechanisms().some((m) => m.endsWith('-PLUS')),
+    });
+    const text = el.getText();
+    if (text === '') return this.saslStep(Buffer.alloc(0), true);
+    return this.saslStep(decodeSasl(text));
+  }
+
+  private async saslResponse(el: Element): Promise<void> {
+    if (!this.mechanism) return this.saslFail(new SaslFailure('malformed-request', 'no exchange in progress'));
+    return this.saslStep(decodeSasl(el.getText()));
+  }
+
+  private saslAbort(): void {
+    this.mechanism = undefined;
+    this.writeNow(`<failure xmlns='${NS_SASL}'><aborted/></failure>`);
+  }
+
+  private async saslStep(input: Buffer | undefined, noInitialResponse = false): Promise<void> {
+    const mech = this.mechanism!;
+    try {
+      if (!input) throw new SaslFailure('incorrect-encoding');
+      // No initial response: send an empty challenge, the client answers with the first message.
+      if (noInitialResponse) {
+        this.send(xml('challenge', { xmlns: NS_SASL }));
+        return;
+      }
+      const step = await mech.step(input);
+      if (this._closed) return;
+      if (step.challenge) {
+        this.send(xml('challenge', { xmlns: NS_SASL }, step.challenge.length ? step.challenge.toString('base64') : '='));
+        return;
+      }
+      if (step.done) return this.saslSucceeded(step.done.username, step.done.authzid, step.done.additionalData);
+    } catch (err) {
+      if (err instanceof SaslFailure) return this.saslFail(err);
+      throw err;
+    }
+  }
+
+  private async saslSucceeded(username: string, authzid: string | undefined, additional: Buffer | undefined): Promise<void> {
+    const host = this.hostObj!;
+    this.mechanism = undefined;
+    let user: string;
+    try {
+      user = Jid.of(username, host.domain).local;
+    } catch {
+      return this.saslFail(new SaslFailure('not-authorized'));
+    }
+    if (authzid) {
+      const z = Jid.tryParse(authzid);
+      if (!z || z.bareString !== `${user}@${host.domain}` || z.resource) return this.saslFail(new SaslFailure('invalid-authzid'));
+    }
+    this.cfg.throttle.recordSuccess(`${user}@${host.domain}`);
+    this.username = user;
+    this.authenticated = true;
+    this.writeNow(additional && additional.length ? `<success xmlns='${NS_SASL}'>${additional.toString('base64')}</success>` : `<success xmlns='${NS_SASL}'/>`);
+    this.parser.reset();
+    this.phase = 'await-header';
+    this.log.info({ user, host: host.domain }, 'authenticated');
+  }
+
+  private saslFail(f: SaslFailure, count = true): void {
+    this.mechanism = undefined;
+    if (count && (f.condition === 'not-authorized' || f.condition === 'invalid-authzid')) {
+      this.saslFailures++;
+      this.cfg.throttle.recordFailure(this.remoteAddress, this.lastUsername ? `${this.lastUsername}@${this.host}` : undefined);
+      this.log.info({ condition: f.condition }, 'authentication failed');
+    }
+    const text = f.text ? `<text xml:lang='en'>${escapeText(f.text)}</text>` : '';
+    this.writeNow(`<failure xmlns='${NS_SASL}'><${f.condition}/>${text}</failure>`);
+    if (this.saslFailures >= MAX_SASL_ATTEMPTS) this.streamError(new StreamError('policy-violation', 'too many failed authentication attempts'));
+  }
+
+  private async preAuthRegister(el: Element): Promise<void> {
+    const reg = this.hostObj!.services.maybe('registration');
+    if (!reg || !this.authAllowed()) {
+      this.send(errorReply(el, new StanzaError('service-unavailable')));
+      return;
+    }
+    this.send(await reg.preAuth(el, this));
+  }
+
+  // ---- resource binding (RFC 6120 §7) ----
+
+  private async bind(el: Element): Promise<void> {
+    const host = this.hostObj!;
+    const requested = iqPayload(el)!.getChildText('resource');
+    let resource: string;
+    try {
+      resource = requested ? prepareResource(requested) : randomBytes(6).toString('base64url');
+    } catch (err) {
+      if (err instanceof JidError) {
+        this.send(errorReply(el, new StanzaError('bad-request', 'the resource cannot be prepared')));
+        return;
+      }
+      throw err;
+    }
+    this.jid = Jid.of(this.username!, host.domain, resource);
+    this.logger = undefined;
+    const replaced = host.sessions.bind(this.username!, resource, this);
+    if (replaced && replaced !== this) replaced.close(new StreamError('conflict', 'replaced by a new session'));
+    this.phase = 'bound';
+    if (this.authTimer) clearTimeout(this.authTimer);
+    this.send(iqResult(el, xml('bind', { xmlns: NS_BIND }, xml('jid', {}, this.jid.toString()))));
+    await host.bus.notify('session/bound', { session: this });
+  }
+
+  // ---- closing ----
+
+  streamError(err: StreamError): void {
+    if (this._closed) return;
+    if (!this.headerSent) this.sendHeader(this.hostObj?.domain ?? '', {});
+    const text = err.text ? `<text xmlns='${NS_STREAMS}' xml:lang='en'>${escapeText(err.text)}</text>` : '';
+    this.log.info({ condition: err.condition, text: err.text }, 'stream error');
+    this.writeNow(`<stream:error><${err.condition} xmlns='${NS_STREAMS}'/>${text}</stream:error></stream:stream>`);
+    this.shutdown(err.condition, err);
+  }
+
+  close(error?: StreamError): void {
+    if (error) return this.streamError(error);
+    if (this._closed) return;
+    if (!this.headerSent) this.sendHeader(this.hostObj?.domain ?? '', {});
+    this.writeNow('</stream:stream>');
+    this.shutdown('closed');
+  }
+
+  private shutdown(reason: string, error?: Error): void {
+    if (this._closed) return;
+    this._closed = true;
+    this.socket.end();
+    // A peer that never closes its side must not hold the socket forever.
+    setTimeout(() => this.socket.destroy(), 5_000).unref();
+    this.release(reason, error);
+  }
+
+  private onSocketClosed(): void {
+    if (!this._closed) {
+      this._closed = true;
+      this.release('disconnected');
+    }
+  }
+
+  private released = false;
+  private release(reason: string, error?: Error): void {
+    if (this.released) return;
+    this.released = true;
+    if (this.authTimer) clearTimeout(this.authTimer);
+    dirty.delete(this);
+    this.queue.length = 0;
+    this.cfg.onClose?.(this);
+    const host = this.hostObj;
+    if (!host || !this.jid) return;
+    const wasBound = host.sessions.unbind(this);
+    if (wasBound || this.phase === 'bound') {
+      host.bus.notify('session/closed', { session: this, reason, error }).catch((err) => this.log.error({ err }, 'session/closed failed'));
+    }
+  }
+}
+
+function decodeSasl(text: string): Buffer | undefined {
+  const t = text.trim();
+  if (t === '=') return Buffer.alloc(0);
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(t) || t.length % 4 !== 0) return undefined;
+  return Buffer.from(t, 'base64');
+}
+
+/** RFC 5929 §4.1: hash of the server certificate with its signature's hash (SHA-256 for MD5/SHA-1). */
+function serverEndPoint(s: tls.TLSSocket): Buffer | undefined {
+  const cert = s.getCertificate();
+  if (!cert || !('raw' in cert) || !cert.raw) return undefined;
+  return createHash(endPointHash(cert.fingerprint256, cert.raw)).update(cert.raw).digest();
+}
+
+const endPointHashes = new Map<string, string>();
+function endPointHash(fingerprint: string, raw: Buffer): string {
+  let algo = endPointHashes.get(fingerprint);
+  if (!algo) {
+    const oid = forge.pki.certificateFromAsn1(forge.asn1.fromDer(forge.util.createBuffer(raw.toString('binary')))).siginfo.algorithmOid;
+    const name = forge.pki.oids[oid] ?? '';
+    algo = /sha384/i.test(name) ? 'sha384' : /sha512/i.test(name) ? 'sha512' : 'sha256';
+    endPointHashes.set(fingerprint, algo);
+  }
+  return algo;
+}
+
+function escapeAttr(s: string): string {
+  return s.replace(/[&<>'"]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+function escapeText(s: string): string {
+  return s.replace(/[&<>]/g, (c) => `&#${c.charCodeAt(0)};`);
+}

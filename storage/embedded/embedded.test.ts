@@ -1,0 +1,263 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { ServerError } from '../../server/core/errors.js';
+import { storageContract } from '../contract/index.js';
+import type { StorageProvider } from '../types.js';
+import { openEmbeddedStorage } from './provider.js';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('./crash-writer.fixture.ts', import.meta.url));
+
+const tempDirs: string[] = [];
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'tern-storage-'));
+  tempDirs.push(dir);
+  return dir;
+}
+
+function isStorageError(err: unknown): boolean {
+  return err instanceof ServerError && err.code === 'TERN_ERR_STORAGE' && err.cause !== undefined;
+}
+
+/** Opens the file directly, the way an operator's sqlite3 shell would. */
+function raw(dir: string): Database.Database {
+  return new Database(join(dir, 'tern.sqlite'));
+}
+
+storageContract('embedded', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tern-contract-'));
+  return {
+    open: () => openEmbeddedStorage({ dir }),
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+});
+
+describe('embedded storage', () => {
+  const providers: StorageProvider[] = [];
+  const open = (dir: string, synchronous?: 'normal' | 'full') => {
+    const p = openEmbeddedStorage({ dir, ...(synchronous ? { synchronous } : {}) });
+    providers.push(p);
+    return p;
+  };
+
+  afterEach(async () => {
+    for (const p of providers.splice(0)) await p.close();
+  });
+
+  after(async () => {
+    for (const dir of tempDirs.splice(0)) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('creates a missing data directory (0700) holding tern.sqlite in WAL mode with schema version 1', async () => {
+    const dir = join(await tempDir(), 'a', 'data');
+    const p = open(dir);
+    await p.keyval(`h`, 's').set('u', 1);
+    assert.equal(statSync(dir).mode & 0o777, 0o700);
+    assert.ok(existsSync(join(dir, 'tern.sqlite')));
+    const db = raw(dir);
+    try {
+      assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+      assert.equal(db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get(), '1');
+      const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'archive' AND sql IS NOT NULL").pluck().all();
+      assert.deepEqual([...indexes].sort(), ['archive_by_id', 'archive_by_time', 'archive_by_with']);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('applies the synchronous setting (normal by default, full on request) and works with full', async () => {
+    const dir = await tempDir();
+    const level = (p: StorageProvider) => (p as unknown as { db: Database.Database }).db.pragma('synchronous', { simple: true });
+    const normal = open(dir);
+    assert.equal(level(normal), 1);
+    await normal.close();
+    const full = open(dir, 'full');
+    assert.equal(level(full), 2);
+    await full.archive<string>('h', 'mam').append('u', { value: 'durable' });
+    await full.close();
+    const again = open(dir);
+    assert.equal(await again.archive('h', 'mam').count('u'), 1);
+  });
+
+  it('refuses an unknown synchronous setting', async () => {
+    const dir = await tempDir();
+    assert.throws(() => openEmbeddedStorage({ dir, synchronous: 'off' as 'full' }), (e: unknown) => e instanceof ServerError && e.code === 'TERN_ERR_CONFIG');
+  });
+
+  it('refuses a database written by a newer schema, and one with a version it does not know', async () => {
+    const dir = await tempDir();
+    await open(dir).close();
+    for (const [version, pattern] of [['2', /newer/], ['banana', /not one this Tern knows/]] as const) {
+      const db = raw(dir);
+      db.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(version);
+      db.close();
+      assert.throws(() => openEmbeddedStorage({ dir }), (e: unknown) =>
+        e instanceof ServerError && e.code === 'TERN_ERR_STORAGE' && pattern.test(e.message));
+    }
+  });
+
+  it('reports a file that is not a database as a storage error', async () => {
+    const dir = await tempDir();
+    writeFileSync(join(dir, 'tern.sqlite'), 'this is not a database, just some text that is long enough '.repeat(100));
+    assert.throws(() => openEmbeddedStorage({ dir }), isStorageError);
+  });
+
+  it('turns use after close into rejected ServerErrors, not exceptions thrown synchronously', async () => {
+    const dir = await tempDir();
+    const p = openEmbeddedStorage({ dir });
+    await p.close();
+    await p.close();
+    const a = p.archive('h', 'mam');
+    const calls: [string, () => Promise<unknown>][] = [
+      ['keyval.get', () => p.keyval('h', 's').get('u')],
+      ['keyval.set', () => p.keyval('h', 's').set('u', 1)],
+      ['map.setMany', () => p.map('h', 's').setMany('u', [['k', 1]])],
+      ['map.all', () => p.map('h', 's').all('u')],
+      ['archive.append', () => a.append('u', { value: 1 })],
+      ['archive.find', () => a.find('u')[Symbol.asyncIterator]().next()],
+      ['archive.count', () => a.count('u')],
+      ['archive.delete', () => a.delete('u')],
+      ['archive.users', () => a.users()[Symbol.asyncIterator]().next()],
+      ['purgeUser', () => p.purgeUser('h', 'u')],
+    ];
+    for (const [name, call] of calls) {
+      let promise: Promise<unknown> | undefined;
+      assert.doesNotThrow(() => { promise = call(); }, name);
+      await assert.rejects(promise!, isStorageError, name);
+    }
+  });
+
+  it('reports a row whose JSON does not parse as a storage error', async () => {
+    const dir = await tempDir();
+    const p = open(dir);
+    await p.keyval('h', 's').set('u', { ok: true });
+    await p.archive('h', 'mam').append('u', { value: 1 });
+    const db = raw(dir);
+    db.exec(`UPDATE keyval SET value = '{"ok":'; UPDATE archive SET value = 'nope'`);
+    db.close();
+    await assert.rejects(p.keyval('h', 's').get('u'), (e: unknown) => isStorageError(e) && (e as ServerError).cause instanceof SyntaxError);
+    await assert.rejects(p.archive('h', 'mam').find('u')[Symbol.asyncIterator]().next(), isStorageError);
+  });
+
+  it('rejects a value that is not JSON-serialisable instead of storing something else', async () => {
+    const p = open(await tempDir());
+    await assert.rejects(p.keyval('h', 's').set('u', (() => 1) as unknown), isStorageError);
+    await assert.rejects(p.archive('h', 'mam').append('u', { value: 10n as unknown }), isStorageError);
+    assert.equal(await p.keyval('h', 's').get('u'), undefined);
+    assert.equal(await p.archive('h', 'mam').count('u'), 0);
+  });
+
+  it('treats ids that are not canonical rowids as naming no item, and never as "no filter"', async () => {
+    const p = open(await tempDir());
+    const a = p.archive<number>('h', 'mam');
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i++) ids.push(await a.append('u', { value: i }));
+    assert.deepEqual(ids, ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10']);
+    for (const bad of ['abc', '', '007', '-1', '1e3', '3.0', ' 3', '99999999999999999999']) {
+      assert.equal(await a.count('u', { after: bad }), 0, `after ${JSON.stringify(bad)}`);
+      assert.equal(await a.count('u', { before: bad }), 0, `before ${JSON.stringify(bad)}`);
+      assert.equal(await a.count('u', { ids: [bad] }), 0, `ids ${JSON.stringify(bad)}`);
+      assert.equal(await a.delete('u', { after: bad }), 0, `delete after ${JSON.stringify(bad)}`);
+    }
+    assert.equal(await a.count('u', { ids: ['007', '7'] }), 1);
+    assert.equal(await a.count('u'), 10);
+  });
+
+  it('shares one file between two open providers (the CLI next to a running server)', async () => {
+    const dir = await tempDir();
+    const server = open(dir);
+    const cli = open(dir);
+    await cli.keyval<string>('h', 'accounts').set('alice', 'hash');
+    assert.equal(await server.keyval('h', 'accounts').get('alice'), 'hash');
+    const id = await server.archive<number>('h', 'mam').append('alice', { value: 1 });
+    const id2 = await cli.archive<number>('h', 'mam').append('alice', { value: 2 });
+    assert.notEqual(id, id2);
+    await cli.purgeUser('h', 'alice');
+    assert.equal(await server.archive('h', 'mam').count('alice'), 0);
+  });
+
+  describe('crash safety', function () {
+    this.timeout(120_000);
+
+    /** Runs the writer until it has acknowledged `killAfter` items, then SIGKILLs it. */
+    function runWriter(dir: string, round: number, killAfter: number): Promise<{ acked: Map<string, number>; signal: NodeJS.Signals | null }> {
+      return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, dir, String(round), '2000'], {
+          cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        const acked = new Map<string, number>();
+        let buf = '';
+        let stderr = '';
+        child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+        child.stdout.setEncoding('utf8').on('data', (d: string) => {
+          buf += d;
+          const lines = buf.split('\n');
+          buf = lines.pop()!; // a line without its newline was never fully acknowledged
+          for (const line of lines) {
+            const [id, n] = line.split(' ');
+            acked.set(id!, Number(n));
+          }
+          if (acked.size >= killAfter && child.exitCode === null && !child.killed) child.kill('SIGKILL');
+        });
+        child.on('error', reject);
+        child.on('close', (code, signal) => {
+          if (signal === null && code !== 0) reject(new Error(`writer exited ${code}: ${stderr}`));
+          else resolve({ acked, signal });
+        });
+      });
+    }
+
+    it('keeps every acknowledged write intact when the writer is killed with SIGKILL mid-stream', async () => {
+      const dir = await tempDir();
+      const acknowledged = new Map<string, { round: number; n: number }>();
+      const lastN: number[] = [];
+      // Three kills at different depths: early, and past WAL auto-checkpoints.
+      for (const [round, killAfter] of [[0, 40], [1, 500], [2, 1100]] as const) {
+        const { acked, signal } = await runWriter(dir, round, killAfter);
+        assert.equal(signal, 'SIGKILL', `round ${round}: the writer finished before it could be killed`);
+        assert.ok(acked.size >= killAfter && acked.size < 2000, `round ${round}: ${acked.size} acknowledged`);
+        for (const [id, n] of acked) acknowledged.set(id, { round, n });
+        lastN[round] = Math.max(...acked.values());
+
+        const db = raw(dir);
+        try {
+          assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+        } finally {
+          db.close();
+        }
+
+        const p = open(dir);
+        type Item = { round: number; n: number; pad: string; sha256: string };
+        const seen = new Set<string>();
+        let prev = 0;
+        for await (const r of p.archive<Item>('crash.example', 'mam').find('alice')) {
+          assert.ok(Number(r.id) > prev, 'ids increase');
+          prev = Number(r.id);
+          const v = r.value;
+          assert.equal(createHash('sha256').update(v.pad).digest('hex'), v.sha256, `item ${r.id} is torn`);
+          assert.equal(r.with, `peer${v.n % 7}@crash.example`);
+          const ack = acknowledged.get(r.id);
+          if (ack) assert.deepEqual({ round: v.round, n: v.n }, ack, `item ${r.id} holds another write`);
+          seen.add(r.id);
+        }
+        for (const id of acknowledged.keys()) assert.ok(seen.has(id), `acknowledged item ${id} lost`);
+        // At most the one append in flight at the kill may exist without its acknowledgement.
+        assert.ok(seen.size - acknowledged.size <= round + 1, `${seen.size} stored, ${acknowledged.size} acknowledged`);
+
+        // setMany wrote both keys in one transaction: never one without the other.
+        const progress = await p.map<{ round: number; n: number }>('crash.example', 'progress').all('alice');
+        assert.deepEqual(progress.get('a'), progress.get('b'));
+        assert.equal(progress.get('a')!.round, round);
+        assert.ok(progress.get('a')!.n >= lastN[round]!);
+        await p.close();
+      }
+    });
+  });
+});

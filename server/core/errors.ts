@@ -82,7 +82,7 @@ export class SaslFailure extends Error {
 
 /** Internal failure with a stable code; logged, never put on the wire. */
 export class ServerError extends Error {
-  constructor(readonly code: ServerErrorCode, message: string, readonly cause?: unknown) {
+  constructor(readonly code: ServerErrorCode, message: string, override readonly cause?: unknown) {
     super(`${code}: ${message}`);
     this.name = 'ServerError';
   }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { xml } from '@xmpp/xml';
+import xml from '@xmpp/xml';
 import { HANDLED, HookBus, Priority, type StanzaEvent } from './events.js';
 
 const ev = () => ({ stanza: xml('message'), kind: 'message', from: {}, to: {} }) as unknown as StanzaEvent;

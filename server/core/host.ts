@@ -75,6 +75,7 @@ export class Host {
       // A global hook registered by a host module still ends with that module.
       hookGlobal: (name, fn, priority) => keep(this.globalBus.on(name, fn, priority)),
       fold: (name, fn, priority) => keep(this.bus.onFold(name, fn, priority)),
+      foldValue: (name, value, c) => this.bus.fold(name, value, c),
       iq: { get: iqReg('get'), set: iqReg('set'), request: (iq, ms) => this.iq.request(iq, ms) },
       features: {
         add: (ns, opts) => {

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { ArchiveStore, KeyValueStore, MapStore, StorageProvider } from '../../storage/types.js';
 import type { HostConfig, TernConfig } from '../config/schema.js';
 import { ServerError } from './errors.js';
-import type { Disposable, EventMap, EventName, FoldName, FoldHandler, Handler, HookBus } from './events.js';
+import type { Disposable, EventMap, EventName, FoldHandler, FoldMap, FoldName, Handler, HookBus } from './events.js';
 import type { IqHandler, IqTarget } from './iq.js';
 import type { Router } from './router.js';
 import type { SessionRegistry } from './sessions.js';
@@ -66,7 +66,10 @@ export interface ModuleContext<O, S> {
   readonly router: Router;
   hook<N extends EventName>(name: N, fn: Handler<N>, priority?: number): void;
   hookGlobal<N extends EventName>(name: N, fn: Handler<N>, priority?: number): void;
+  /** Adds a step to a fold hook. */
   fold<N extends FoldName>(name: N, fn: FoldHandler<N>, priority?: number): void;
+  /** Runs a fold hook over `value` (for the module that owns the accumulation). */
+  foldValue<N extends FoldName>(name: N, value: FoldMap[N]['value'], ctx: FoldMap[N]['ctx']): FoldMap[N]['value'];
   readonly iq: {
     get(ns: string, name: string, handler: IqHandler, target?: IqTarget): void;
     set(ns: string, name: string, handler: IqHandler, target?: IqTarget): void;

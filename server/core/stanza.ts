@@ -2,7 +2,7 @@
  * Small stanza helpers shared by the router and modules: replies and error replies
  * (RFC 6120 §8.3: an error stanza swaps 'from' and 'to', keeps the id, carries <error/>).
  */
-import { Element, xml } from '@xmpp/xml';
+import xml, { Element } from '@xmpp/xml';
 import { NS_STANZAS, StanzaError } from './errors.js';
 
 export { Element, xml };

@@ -8,7 +8,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import tls from 'node:tls';
-import { type Element, xml } from '@xmpp/xml';
+import xml, { type Element } from '@xmpp/xml';
 import forge from 'node-forge';
 import type { Logger } from 'pino';
 import { NS_SASL, NS_STREAMS, SaslFailure, StanzaError, StreamError } from '../errors.js';
@@ -289,7 +289,9 @@ export class C2SStream implements Session {
     const ns = el.attrs.xmlns;
     if (!this.authenticated) {
       if (el.name === 'starttls' && ns === NS_TLS) return this.startTls();
-      if (ns === NS_SASL && this.authAllowed()) {
+      if (ns === NS_SASL) {
+        // RFC 6120 §6.5.4: a mechanism refused until the stream is encrypted.
+        if (!this.authAllowed()) return this.saslFail(new SaslFailure('encryption-required'), false);
         if (el.name === 'auth') return this.saslAuth(el);
         if (el.name === 'response') return this.saslResponse(el);
         if (el.name === 'abort') return this.saslAbort();

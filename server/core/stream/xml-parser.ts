@@ -16,6 +16,7 @@
  */
 import SaxLtx from 'ltx/lib/parsers/ltx.js';
 import { Element } from '@xmpp/xml';
+import { TextDecoder } from 'node:util';
 import { StreamError } from '../errors.js';
 
 export interface XmlLimits {

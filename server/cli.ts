@@ -1,0 +1,181 @@
+#!/usr/bin/env node
+/**
+ * `tern` — start the server and administer it.
+ * Exit codes: 0 success, 1 the operation failed, 2 usage error, 78 configuration error (EX_CONFIG).
+ */
+import { createInterface } from 'node:readline';
+import { checkCertificate, ensureLocalCertificates, importCertificate } from '../certs/index.js';
+import { loadConfig } from './config/load.js';
+import type { TernConfig } from './config/schema.js';
+import type { AccountService } from './core/accounts.js';
+import { ServerError, StanzaError } from './core/errors.js';
+import { Jid } from './core/jid.js';
+import { runChecks } from './check.js';
+import { createLogger } from './logging.js';
+import { TernServer } from './server.js';
+
+const USAGE = `usage: tern <command> [options]
+
+commands:
+  start                      run the server (stops gracefully on SIGTERM/SIGINT)
+  adduser JID                create an account; the password is read from stdin (or --password)
+  passwd JID                 change an account's password (same password input)
+  deluser JID                delete an account and everything stored for it
+  cert generate [DOMAIN...]  create local-CA certificates for domains that have none
+  cert import DOMAIN CERT KEY  install PEM files from a real CA for DOMAIN
+  check                      validate the config, certificates and listener ports
+
+options:
+  -c, --config FILE          config file (default ./tern.yml; none → built-in defaults)
+  --password PASSWORD        password on the command line (visible to other users: prefer stdin)
+  -h, --help                 this text
+`;
+
+class UsageError extends Error {}
+
+interface Args { command?: string; rest: string[]; config?: string; password?: string }
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { rest: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '-h' || a === '--help') args.command = 'help';
+    else if (a === '-c' || a === '--config') args.config = need(argv[++i], a);
+    else if (a.startsWith('--config=')) args.config = a.slice(9);
+    else if (a === '--password') args.password = need(argv[++i], a);
+    else if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`);
+    else if (!args.command) args.command = a;
+    else args.rest.push(a);
+  }
+  return args;
+}
+
+function need(v: string | undefined, opt: string): string {
+  if (v === undefined) throw new UsageError(`${opt} needs a value`);
+  return v;
+}
+
+async function readPassword(args: Args, prompt: string): Promise<string> {
+  if (args.password !== undefined) return args.password;
+  const rl = createInterface({ input: process.stdin, output: process.stdin.isTTY ? process.stderr : undefined, terminal: process.stdin.isTTY });
+  if (process.stdin.isTTY) {
+    process.stderr.write(prompt);
+    // Do not echo the password.
+    (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = () => {};
+  }
+  const line = await new Promise<string>((resolve, reject) => {
+    rl.once('line', resolve);
+    rl.once('close', () => reject(new UsageError('no password given on stdin')));
+  });
+  rl.close();
+  if (process.stdin.isTTY) process.stderr.write('\n');
+  return line.replace(/\r$/, '');
+}
+
+function accountJid(raw: string | undefined, config: TernConfig): Jid {
+  if (!raw) throw new UsageError('a JID is required, e.g. alice@example.org');
+  const jid = Jid.tryParse(raw);
+  if (!jid || !jid.local || jid.resource) throw new UsageError(`${raw} is not a bare JID like alice@example.org`);
+  if (!config.hosts.some((h) => h.domain === jid.domain)) throw new ServerError('TERN_ERR_CONFIG', `${jid.domain} is not a host in the configuration`);
+  return jid;
+}
+
+async function withAccounts<T>(config: TernConfig, jid: Jid, fn: (a: AccountService) => Promise<T>): Promise<T> {
+  const server = await TernServer.start(config, { listen: false, log: createLogger({ level: 'warn', format: 'pretty' }, process.stderr) });
+  try {
+    return await fn(server.host(jid.domain).services.get('accounts'));
+  } finally {
+    await server.stop('cli');
+  }
+}
+
+async function start(config: TernConfig, source: string | null): Promise<void> {
+  const log = createLogger(config.log);
+  const server = await TernServer.start(config, { log });
+  log.info({ ports: server.ports, hosts: config.hosts.map((h) => h.domain), config: source ?? '(defaults)' }, 'ready');
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    server.stop(signal).then(() => process.exit(0), (err) => {
+      log.error({ err }, 'shutdown failed');
+      process.exit(1);
+    });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+async function main(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  if (!args.command || args.command === 'help') {
+    process.stdout.write(USAGE);
+    return args.command ? 0 : 2;
+  }
+  const { config, source } = loadConfig(args.config);
+  switch (args.command) {
+    case 'start':
+      await start(config, source);
+      return -1; // keeps running
+    case 'adduser': {
+      const jid = accountJid(args.rest[0], config);
+      const password = await readPassword(args, `password for ${jid}: `);
+      await withAccounts(config, jid, (a) => a.create(jid.local, password));
+      process.stdout.write(`created ${jid}\n`);
+      return 0;
+    }
+    case 'passwd': {
+      const jid = accountJid(args.rest[0], config);
+      const password = await readPassword(args, `new password for ${jid}: `);
+      await withAccounts(config, jid, (a) => a.setPassword(jid.local, password));
+      process.stdout.write(`password changed for ${jid}\n`);
+      return 0;
+    }
+    case 'deluser': {
+      const jid = accountJid(args.rest[0], config);
+      await withAccounts(config, jid, (a) => a.delete(jid.local));
+      process.stdout.write(`deleted ${jid}\n`);
+      return 0;
+    }
+    case 'cert': {
+      const [sub, ...rest] = args.rest;
+      if (sub === 'generate') {
+        const domains = rest.length ? rest : config.hosts.map((h) => h.domain);
+        const { generated } = ensureLocalCertificates(config.tls.certs_dir, domains);
+        for (const d of domains) process.stdout.write(`${d}: ${generated.includes(d) ? 'generated' : 'already present'} in ${config.tls.certs_dir}\n`);
+        return 0;
+      }
+      if (sub === 'import') {
+        const [domain, cert, key] = rest;
+        if (!domain || !cert || !key) throw new UsageError('cert import needs DOMAIN CERT KEY');
+        importCertificate(config.tls.certs_dir, domain, cert, key);
+        const c = checkCertificate(config.tls.certs_dir, domain);
+        process.stdout.write(`imported certificate for ${domain} (issuer ${c.issuer ?? '?'}, valid until ${c.notAfter?.toISOString() ?? '?'})\n`);
+        return 0;
+      }
+      throw new UsageError('cert needs a subcommand: generate or import');
+    }
+    case 'check':
+      return (await runChecks(config, source, (line) => process.stdout.write(`${line}\n`))) ? 0 : 1;
+    default:
+      throw new UsageError(`unknown command ${args.command}`);
+  }
+}
+
+main(process.argv.slice(2)).then((code) => {
+  if (code >= 0) process.exitCode = code;
+}, (err: unknown) => {
+  if (err instanceof UsageError) {
+    process.stderr.write(`tern: ${err.message}\n\n${USAGE}`);
+    process.exitCode = 2;
+  } else if (err instanceof ServerError && err.code === 'TERN_ERR_CONFIG') {
+    process.stderr.write(`tern: ${err.message.replace(/^TERN_ERR_CONFIG: /, '')}\n`);
+    process.exitCode = 78;
+  } else if (err instanceof ServerError || err instanceof StanzaError) {
+    process.stderr.write(`tern: ${err instanceof StanzaError ? (err.text ?? err.condition) : err.message}\n`);
+    process.exitCode = 1;
+  } else {
+    process.stderr.write(`tern: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  }
+});

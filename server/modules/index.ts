@@ -1,0 +1,17 @@
+/** Every module the server loads on each host, in no particular order (the loader sorts by `depends`). */
+import type { ModuleDefinition } from '../core/module.js';
+import accounts from './accounts/index.js';
+import disco from './disco/index.js';
+import last from './last/index.js';
+import message from './message/index.js';
+import offline from './offline/index.js';
+import ping from './ping/index.js';
+import presence from './presence/index.js';
+import register from './register/index.js';
+import roster from './roster/index.js';
+import time from './time/index.js';
+import version from './version/index.js';
+
+export const allModules: readonly ModuleDefinition<any, any>[] = [
+  accounts, register, roster, presence, message, offline, disco, ping, version, time, last,
+];

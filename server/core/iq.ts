@@ -74,33 +74,39 @@ export class IqDispatcher {
     if (!handler && target === 'self') handler = this.handlers.bare.get(k);
     if (!handler) return undefined;
     const req: IqRequest = { stanza, payload, type: type as 'get' | 'set', from: ev.from, to: ev.to, origin: ev.origin };
+    // A request with no 'to' was for the sender's own account: the answer comes from its bare JID.
+    const from = stanza.attrs.to ?? ev.to.toString();
     let out: IqReturn | Promise<IqReturn>;
     try {
       out = handler(req);
     } catch (err) {
-      this.fail(stanza, err);
+      this.fail(stanza, from, err);
       return HANDLED;
     }
     if (out instanceof Promise) {
-      return out.then((v) => { this.reply(stanza, v); return HANDLED; }, (err) => { this.fail(stanza, err); return HANDLED; });
+      return out.then((v) => { this.reply(stanza, from, v); return HANDLED; }, (err) => { this.fail(stanza, from, err); return HANDLED; });
     }
-    this.reply(stanza, out);
+    this.reply(stanza, from, out);
     return HANDLED;
   }
 
-  private reply(stanza: Element, v: IqReturn): void {
-    if (v === undefined) this.send(errorReply(stanza, new StanzaError('service-unavailable')));
-    else if (v === true) this.send(iqResult(stanza));
-    else this.send(iqResult(stanza, v));
+  private reply(stanza: Element, from: string, v: IqReturn): void {
+    const r = v === undefined ? errorReply(stanza, new StanzaError('service-unavailable')) : iqResult(stanza, v === true ? undefined : v);
+    r.attrs.from = from;
+    this.send(r);
   }
 
-  private fail(stanza: Element, err: unknown): void {
+  private fail(stanza: Element, from: string, err: unknown): void {
+    let e: StanzaError;
     if (err instanceof StanzaError) {
-      this.send(errorReply(stanza, err));
-      return;
+      e = err;
+    } else {
+      this.log.error({ err, ns: iqPayload(stanza)?.attrs.xmlns }, 'iq handler failed');
+      e = new StanzaError('internal-server-error');
     }
-    this.log.error({ err, ns: iqPayload(stanza)?.attrs.xmlns }, 'iq handler failed');
-    this.send(errorReply(stanza, new StanzaError('internal-server-error')));
+    const r = errorReply(stanza, e);
+    r.attrs.from = from;
+    this.send(r);
   }
 
   /** Sends an IQ get/set from the server and resolves with the result stanza. */

@@ -2,6 +2,7 @@
  * The server side of SASL mechanisms (RFC 4422), independent of the stream: a mechanism takes the
  * client's messages and returns challenges until it is done or throws a SaslFailure.
  */
+import { SaslFailure } from '../errors.js';
 import { createScram } from './scram.js';
 import { createPlain } from './plain.js';
 import type { StoredCredentials } from './credentials.js';
@@ -17,6 +18,17 @@ export interface SaslContext {
   channelBindingTypes: ReadonlyArray<ChannelBindingType>;
   /** Whether a -PLUS mechanism was offered on this stream (RFC 5802 §6: the 'y' flag then means a downgrade). */
   plusAdvertised: boolean;
+}
+
+/**
+ * The client asked for a channel-binding type this connection does not support. Not a wrong
+ * password: the stream remembers it, after which the client's 'y' flag (RFC 5802 §6: "I could
+ * bind, but you cannot") is the truth rather than a sign of a downgrade.
+ */
+export class ChannelBindingUnsupported extends SaslFailure {
+  constructor(type: string) {
+    super('not-authorized', `channel binding type ${type} is not supported`);
+  }
 }
 
 export interface SaslResult { username: string; authzid?: string; additionalData?: Buffer }

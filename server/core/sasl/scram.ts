@@ -9,7 +9,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { SaslFailure } from '../errors.js';
 import { DEFAULT_ITERATIONS, digest, hmac, prepPassword, type ScramCredential, type ScramHash } from './credentials.js';
-import type { ChannelBindingType, SaslContext, SaslMechanism } from './mechanism.js';
+import { type ChannelBindingType, ChannelBindingUnsupported, type SaslContext, type SaslMechanism } from './mechanism.js';
 
 const FAKE_SALT_SECRET = randomBytes(32);
 
@@ -59,7 +59,7 @@ export function createScram(hash: ScramHash, plus: boolean, ctx: SaslContext, ho
       const type = flag.slice(2) as ChannelBindingType;
       if (!plus) throw new SaslFailure('malformed-request', 'channel binding requested on a non-PLUS mechanism');
       const data = ctx.channelBindingTypes.includes(type) ? ctx.channelBinding?.(type) : undefined;
-      if (!data) throw new SaslFailure('not-authorized', `channel binding type ${type} is not supported`);
+      if (!data) throw new ChannelBindingUnsupported(type);
       cbData = data;
     } else if (flag === 'y') {
       // The client could bind but thinks we cannot: if we advertised -PLUS, someone removed it.

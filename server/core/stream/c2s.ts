@@ -15,7 +15,7 @@ import { NS_SASL, NS_STREAMS, SaslFailure, StanzaError, StreamError } from '../e
 import type { Host } from '../host.js';
 import { Jid, JidError, prepareResource } from '../jid.js';
 import type { Router } from '../router.js';
-import { MECHANISMS, type SaslMechanism } from '../sasl/mechanism.js';
+import { ChannelBindingUnsupported, MECHANISMS, type SaslMechanism } from '../sasl/mechanism.js';
 import type { Session } from '../sessions.js';
 import { errorReply, iqPayload, iqResult } from '../stanza.js';
 import type { AuthThrottle } from './throttle.js';
@@ -77,6 +77,7 @@ export class C2SStream implements Session {
   private authenticated = false;
   private mechanism?: SaslMechanism;
   private saslFailures = 0;
+  private cbTypeRefused = false;
   private lastUsername?: string;
   private out: string[] = [];
   private queue: Element[] = [];
@@ -343,7 +344,7 @@ export class C2SStream implements Session {
       },
       channelBinding: (type) => this.channelBindingData(type),
       channelBindingTypes: this.channelBindingTypes(),
-      plusAdvertised: this.offeredMechanisms().some((m) => m.endsWith('-PLUS')),
+      plusAdvertised: !this.cbTypeRefused && this.offeredMechanisms().some((m) => m.endsWith('-PLUS')),
     });
     const text = el.getText();
     if (text === '') return this.saslStep(Buffer.alloc(0), true);
@@ -377,6 +378,10 @@ export class C2SStream implements Session {
       }
       if (step.done) return this.saslSucceeded(step.done.username, step.done.authzid, step.done.additionalData);
     } catch (err) {
+      if (err instanceof ChannelBindingUnsupported) {
+        this.cbTypeRefused = true;
+        return this.saslFail(err, false);
+      }
       if (err instanceof SaslFailure) return this.saslFail(err);
       throw err;
     }

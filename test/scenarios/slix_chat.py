@@ -1,0 +1,54 @@
+"""An independent client for interop tests: slixmpp logs in (STARTTLS, SCRAM), sends one chat
+message to a peer, waits for a reply and prints it. Exit code 0 only if the reply arrived."""
+import argparse
+import asyncio
+import logging
+import sys
+
+import slixmpp
+
+
+class Chat(slixmpp.ClientXMPP):
+    def __init__(self, jid, password, peer):
+        super().__init__(jid, password)
+        self.peer = peer
+        self.got = asyncio.get_event_loop().create_future()
+        self.add_event_handler('session_start', self.start)
+        self.add_event_handler('message', self.on_message)
+        # failed_auth fires per mechanism tried; only running out of mechanisms is final.
+        self.add_event_handler('failed_all_auth', lambda _: self.got.done() or self.got.set_exception(RuntimeError('auth failed')))
+
+    async def start(self, _event):
+        self.send_presence()
+        self.send_message(mto=self.peer, mbody='hello from slixmpp', mtype='chat')
+
+    def on_message(self, msg):
+        if msg['type'] in ('chat', 'normal') and msg['body'] and not self.got.done():
+            self.got.set_result(msg['body'])
+
+
+async def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--port', type=int, required=True)
+    ap.add_argument('--ca', required=True)
+    ap.add_argument('--jid', required=True)
+    ap.add_argument('--password', required=True)
+    ap.add_argument('--peer', required=True)
+    a = ap.parse_args()
+    logging.basicConfig(level=getattr(logging, __import__('os').environ.get('SLIX_LOG', 'WARNING')))
+    xmpp = Chat(a.jid, a.password, a.peer)
+    xmpp.ca_certs = a.ca
+    xmpp.connect(('127.0.0.1', a.port))
+    try:
+        body = await asyncio.wait_for(xmpp.got, 15)
+    except Exception as e:  # noqa: BLE001 - any failure is a test failure, reported on stderr
+        print(f'failed: {e!r}', file=sys.stderr)
+        return 1
+    print(f'received: {body}', flush=True)
+    xmpp.disconnect()
+    await asyncio.sleep(0.2)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(asyncio.run(main()))

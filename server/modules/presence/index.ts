@@ -16,7 +16,7 @@ import { defineModule, map } from '../../core/module.js';
 import { type Element, withAttrs, xml } from '../../core/stanza.js';
 import { answerProbe, broadcastAvailable, broadcastUnavailable, deliverInbound, noteDirected, type PresenceDeps } from './broadcast.js';
 import { type PendingRecord, PendingRequests } from './pending.js';
-import { keyedSerial } from './serial.js';
+import { KeyedSerial } from '../../core/serial.js';
 import { SUBSCRIPTION_TYPES, type SubscriptionType } from './states.js';
 import { denyAllPending, inboundSubscription, outboundSubscription, rosterItemRemoved, type SubscriptionDeps } from './subscriptions.js';
 import { NS_PRE_APPROVAL_FEATURE } from './types.js';
@@ -41,7 +41,7 @@ export default defineModule({
       }
     };
     const subs: SubscriptionDeps = {
-      roster, pending, sessions: ctx.sessions, serial: keyedSerial(), route, log: ctx.log,
+      roster, pending, sessions: ctx.sessions, serial: new KeyedSerial(), route, log: ctx.log,
       userExists: async (username) => (await ctx.services.maybe('accounts')?.exists(username)) ?? true,
     };
     const pres: PresenceDeps = {

@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import type { SessionRegistry } from '../../core/sessions.js';
 import { type Element, withAttrs, xml } from '../../core/stanza.js';
 import type { PendingRequests } from './pending.js';
-import type { Serial } from './serial.js';
+import type { KeyedSerial } from '../../core/serial.js';
 import { hasFrom, hasTo, INBOUND, OUTBOUND, type Parts, partsOf, PRE_APPROVABLE, stateOf, type SubState, type SubscriptionType } from './states.js';
 import type { RosterItem, RosterService } from './types.js';
 
@@ -22,7 +22,7 @@ export interface SubscriptionDeps {
   roster: RosterService;
   pending: PendingRequests;
   sessions: SessionRegistry;
-  serial: Serial;
+  serial: KeyedSerial;
   /** Routes a stanza; a promise (when there is one) resolves once the router is done with it (order matters here). */
   route(stanza: Element): void | Promise<void>;
   /** Whether a local account exists (§8.5.1: a request to nobody is answered "unsubscribed"). */
@@ -69,7 +69,7 @@ export async function sendUnavailable(d: Pick<SubscriptionDeps, 'sessions' | 'ro
 export async function outboundSubscription(d: SubscriptionDeps, userBare: string, username: string, contact: string, type: SubscriptionType, stanza: Element): Promise<void> {
   // One is implicitly subscribed to one's own presence (§4.2.2); a roster state for it would only confuse.
   if (contact === userBare) return;
-  const effect = await d.serial(username, async () => {
+  const effect = await d.serial.run(username, async () => {
     const pendingIn = await d.pending.has(username, contact);
     const e = { route: type !== 'subscribed', approved: false, cancelled: false };
     await d.roster.modify(username, contact, (cur) => {
@@ -109,7 +109,7 @@ export async function inboundSubscription(d: SubscriptionDeps, username: string,
     await d.route(xml('presence', { type: 'unsubscribed', from: to, to: from }));
     return;
   }
-  const effect = await d.serial(username, async () => {
+  const effect = await d.serial.run(username, async () => {
     const pendingIn = await d.pending.has(username, from);
     const e = { deliver: false, autoReply: false, preApproved: false, lostFrom: false, store: false, unstore: false };
     await d.roster.modify(username, from, (cur) => {
@@ -152,7 +152,7 @@ export async function inboundSubscription(d: SubscriptionDeps, username: string,
  * answers a request the user had not answered.
  */
 export async function rosterItemRemoved(d: SubscriptionDeps, userBare: string, username: string, contact: string, removed: RosterItem): Promise<void> {
-  const pendingIn = await d.serial(username, async () => {
+  const pendingIn = await d.serial.run(username, async () => {
     const had = await d.pending.has(username, contact);
     if (had) await d.pending.delete(username, contact);
     return had;

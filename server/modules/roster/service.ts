@@ -17,7 +17,7 @@ import type { Disposable } from '../../core/events.js';
 import type { SessionRegistry } from '../../core/sessions.js';
 import { type Element, newId, xml } from '../../core/stanza.js';
 import { itemElement, queryElement, removedItemElement } from './codec.js';
-import { keyedSerial } from './serial.js';
+import { KeyedSerial } from '../../core/serial.js';
 
 declare module '../../core/module.js' {
   interface Services { roster: RosterService }
@@ -108,7 +108,7 @@ function sameItem(a: RosterItem, b: RosterItem): boolean {
 export class Roster {
   private readonly cache = new Map<string, RosterState>();
   private readonly loading = new Map<string, Promise<RosterState>>();
-  private readonly serial = keyedSerial();
+  private readonly serial = new KeyedSerial();
   private readonly listeners = new Set<RemovalListener>();
   readonly service: RosterService;
 
@@ -193,7 +193,7 @@ export class Roster {
   }
 
   modify(username: string, contact: string, fn: (current: RosterItem | undefined, size: number) => RosterItem | undefined): Promise<RosterChange> {
-    return this.serial(username, async () => {
+    return this.serial.run(username, async () => {
       const s = await this.state(username);
       const before = s.items.get(contact);
       const proposed = fn(before, s.items.size);
@@ -252,7 +252,7 @@ export class Roster {
    * (XEP-0077 §3.2 asks a server to cancel them when an account is removed).
    */
   async purge(username: string): Promise<void> {
-    const items = await this.serial(username, async () => {
+    const items = await this.serial.run(username, async () => {
       const s = await this.state(username);
       await this.d.store.deleteUser(username);
       this.forget(username);

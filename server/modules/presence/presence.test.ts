@@ -5,15 +5,14 @@
 import assert from 'node:assert/strict';
 import { client } from '@xmpp/client';
 import pino from 'pino';
-import type { MapStore, StorageProvider } from '../../../storage/types.js';
 import { HookBus } from '../../core/events.js';
 import { Host } from '../../core/host.js';
 import { Jid } from '../../core/jid.js';
 import { type ModuleDefinition, ServiceRegistry } from '../../core/module.js';
 import { Router } from '../../core/router.js';
-import type { Session } from '../../core/sessions.js';
 import { connect, createUser, type Element, errorCondition, is, type TestClient, xml } from '../../../test/harness/clients.js';
 import { startServer, type TestServer } from '../../../test/harness/server.js';
+import { openTempStorage, RecordingSession } from '../../../test/harness/in-process.js';
 import roster from '../roster/index.js';
 import presenceModule from './index.js';
 import { ALL_STATES, hasFrom, hasTo, INBOUND, OUTBOUND, partsOf, stateOf } from './states.js';
@@ -376,89 +375,41 @@ describe('presence and subscriptions (RFC 6121 §3–4) @e2e', function () {
 // map store and fake sessions. Fast, and independent of the rest of the server being built.
 // ---------------------------------------------------------------------------------------------
 
-function memoryStorage(): StorageProvider {
-  const tables = new Map<string, Map<string, Map<string, string>>>();
-  const map = <T>(host: string, store: string): MapStore<T> => {
-    const key = `${host}\u0000${store}`;
-    const t = tables.get(key) ?? new Map<string, Map<string, string>>();
-    tables.set(key, t);
-    const userMap = (u: string) => t.get(u) ?? t.set(u, new Map()).get(u)!;
-    // Values go through JSON, as a real provider's would.
-    const put = (u: string, k: string, v: T | undefined) => { if (v === undefined) userMap(u).delete(k); else userMap(u).set(k, JSON.stringify(v)); };
-    return {
-      get: async (u, k) => { const v = t.get(u)?.get(k); return v === undefined ? undefined : JSON.parse(v) as T; },
-      set: async (u, k, v) => put(u, k, v),
-      setMany: async (u, entries) => { for (const [k, v] of entries) put(u, k, v); },
-      all: async (u) => new Map([...(t.get(u) ?? new Map<string, string>())].map(([k, v]) => [k, JSON.parse(v) as T])),
-      deleteUser: async (u) => { t.delete(u); },
-      users: async function* () { yield* t.keys(); },
-    };
-  };
-  const unsupported = () => { throw new Error('not in this fixture'); };
-  return { name: 'memory', map, keyval: unsupported, archive: unsupported, purgeUser: async () => {}, close: async () => {} };
-}
-
-class FakeSession implements Session {
-  readonly id = Math.random().toString(36).slice(2);
-  readonly host = 'localhost';
-  readonly remoteAddress = '127.0.0.1';
-  readonly secure = true;
-  readonly log = pino({ level: 'silent' });
-  readonly state = new Map<symbol, unknown>();
-  readonly got: Element[] = [];
-  available = false;
-  priority = 0;
-  presence?: Element;
-  rosterInterested = false;
-  closed = false;
-  constructor(readonly jid: Jid, readonly username: string) {}
-  send(el: Element): void { if (!this.closed) this.got.push(el); }
-  close(): void { this.closed = true; }
-  /** Removes and returns the first stanza that matches. */
-  take(pred: (el: Element) => boolean, what: string): Element {
-    const i = this.got.findIndex(pred);
-    assert.ok(i >= 0, `${this.jid}: expected ${what}; got:\n${this.got.map(String).join('\n') || '(nothing)'}`);
-    return this.got.splice(i, 1)[0]!;
-  }
-  none(pred: (el: Element) => boolean, what: string): void {
-    const hit = this.got.find(pred);
-    assert.equal(hit, undefined, `${this.jid}: unexpected ${what}: ${hit}`);
-  }
-}
-
 async function inProcess(modules: ModuleDefinition<any, any>[], accounts?: Set<string>) {
   const log = pino({ level: 'silent' });
   const global = new HookBus();
   const router = new Router(global, log);
   const services = new ServiceRegistry();
   if (accounts) services.provide('accounts', { exists: async (u: string) => accounts.has(u) } as never);
-  const host = new Host('localhost', {} as never, {} as never, router, global, services, memoryStorage(), log);
+  const temp = openTempStorage();
+  const host = new Host('localhost', {} as never, {} as never, router, global, services, temp.storage, log);
   router.addHost(host);
   await host.loadModules(modules);
   let ids = 0;
   const settle = () => new Promise((r) => setImmediate(r));
   const f = {
     host,
-    async login(username: string, resource: string, opts: { presence?: boolean; roster?: boolean } = {}): Promise<FakeSession> {
+    cleanup: async () => { await host.unloadAll(); await temp.cleanup(); },
+    async login(username: string, resource: string, opts: { presence?: boolean; roster?: boolean } = {}): Promise<RecordingSession> {
       accounts?.add(username);
-      const s = new FakeSession(Jid.of(username, 'localhost', resource), username);
+      const s = new RecordingSession(Jid.of(username, 'localhost', resource), username);
       host.sessions.bind(username, resource, s);
       if (opts.roster !== false) await f.iq(s, xml('iq', { type: 'get' }, xml('query', { xmlns: ROSTER })));
       if (opts.presence !== false) await f.send(s, xml('presence'));
       return s;
     },
-    async logout(s: FakeSession): Promise<void> {
+    async logout(s: RecordingSession): Promise<void> {
       s.closed = true;
       host.sessions.unbind(s);
       await host.bus.notify('session/closed', { session: s, reason: 'test' });
       await settle();
     },
-    async send(s: FakeSession, el: Element): Promise<void> {
+    async send(s: RecordingSession, el: Element): Promise<void> {
       await router.process(s, el);
       await settle();
     },
     /** Addressed to the account, so that the result has a 'from' to route by. */
-    async iq(s: FakeSession, el: Element): Promise<Element> {
+    async iq(s: RecordingSession, el: Element): Promise<Element> {
       el.attrs.id = `iq${ids++}`;
       el.attrs.to ??= s.jid.bareString;
       await f.send(s, el);
@@ -471,16 +422,16 @@ async function inProcess(modules: ModuleDefinition<any, any>[], accounts?: Set<s
 type Fixture = Awaited<ReturnType<typeof inProcess>>;
 const isPush = (jid: string, state?: string) => (el: Element) => is.rosterPush()(el) && itemIn(el, jid) !== undefined && (state === undefined || shown(itemIn(el, jid)) === state);
 
-describe('presence and subscriptions in process (core router, memory storage)', () => {
+describe('presence and subscriptions in process (core router, embedded storage)', () => {
   let f: Fixture;
   let accounts: Set<string>;
   beforeEach(async () => {
     accounts = new Set();
     f = await inProcess([presenceModule, roster], accounts);
   });
-  afterEach(async () => { await f.host.unloadAll(); });
+  afterEach(async () => { await f.cleanup(); });
 
-  const befriend = async (a: FakeSession, b: FakeSession) => {
+  const befriend = async (a: RecordingSession, b: RecordingSession) => {
     for (const [from, to, type] of [[a, b, 'subscribe'], [b, a, 'subscribed'], [b, a, 'subscribe'], [a, b, 'subscribed']] as const) {
       await f.send(from, xml('presence', { to: to.jid.bareString, type }));
     }

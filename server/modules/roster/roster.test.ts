@@ -5,13 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import type { MapStore, StorageProvider } from '../../../storage/types.js';
+import { openTempStorage, RecordingSession, type TempStorage } from '../../../test/harness/in-process.js';
 import { HookBus } from '../../core/events.js';
 import { Host } from '../../core/host.js';
 import { Jid } from '../../core/jid.js';
 import { ServiceRegistry } from '../../core/module.js';
 import { Router } from '../../core/router.js';
-import type { Session } from '../../core/sessions.js';
 import { connect, createUser, type Element, errorCondition, is, type TestClient, xml } from '../../../test/harness/clients.js';
 import { startServer, type TestServer } from '../../../test/harness/server.js';
 import rosterModule from './index.js';
@@ -203,66 +202,23 @@ describe('roster (RFC 6121 §2) @e2e', function () {
 
 // ---------------------------------------------------------------------------------------------
 // In process: the core router and host with this module alone (no presence module, so removals
-// send unsubscribe/unsubscribed themselves), an in-memory map store and fake sessions.
+// send unsubscribe/unsubscribed themselves), the real embedded store in a temporary directory and recording sessions.
 // ---------------------------------------------------------------------------------------------
 
-function memoryStorage(failWrites: { on: boolean }): StorageProvider {
-  const tables = new Map<string, Map<string, Map<string, string>>>();
-  const map = <T>(host: string, store: string): MapStore<T> => {
-    const key = `${host}\u0000${store}`;
-    const t = tables.get(key) ?? new Map<string, Map<string, string>>();
-    tables.set(key, t);
-    const userMap = (u: string) => t.get(u) ?? t.set(u, new Map()).get(u)!;
-    const put = (u: string, k: string, v: T | undefined) => {
-      if (failWrites.on) throw new Error('disk full');
-      if (v === undefined) userMap(u).delete(k);
-      else userMap(u).set(k, JSON.stringify(v));
-    };
-    return {
-      get: async (u, k) => { const v = t.get(u)?.get(k); return v === undefined ? undefined : JSON.parse(v) as T; },
-      set: async (u, k, v) => put(u, k, v),
-      setMany: async (u, entries) => { for (const [k, v] of entries) put(u, k, v); },
-      all: async (u) => new Map([...(t.get(u) ?? new Map<string, string>())].map(([k, v]) => [k, JSON.parse(v) as T])),
-      deleteUser: async (u) => { t.delete(u); },
-      users: async function* () { yield* t.keys(); },
-    };
-  };
-  const unsupported = () => { throw new Error('not in this fixture'); };
-  return { name: 'memory', map, keyval: unsupported, archive: unsupported, purgeUser: async () => {}, close: async () => {} };
-}
-
-class FakeSession implements Session {
-  readonly id = Math.random().toString(36).slice(2);
-  readonly host = 'localhost';
-  readonly remoteAddress = '127.0.0.1';
-  readonly secure = true;
-  readonly log = pino({ level: 'silent' });
-  readonly state = new Map<symbol, unknown>();
-  readonly got: Element[] = [];
-  available = false;
-  priority = 0;
-  presence?: Element;
-  rosterInterested = false;
-  closed = false;
-  constructor(readonly jid: Jid, readonly username: string) {}
-  send(el: Element): void { this.got.push(el); }
-  close(): void { this.closed = true; }
-}
-
-describe('roster in process (core router, memory storage)', () => {
+describe('roster in process (core router, embedded storage)', () => {
   let host: Host;
   let router: Router;
   let ids = 0;
-  const failWrites = { on: false };
+  let temp: TempStorage;
   /** Everything the module routed elsewhere (presence stanzas on removal). */
   let routed: Element[];
 
   const login = (username: string, resource: string) => {
-    const s = new FakeSession(Jid.of(username, 'localhost', resource), username);
+    const s = new RecordingSession(Jid.of(username, 'localhost', resource), username);
     host.sessions.bind(username, resource, s);
     return s;
   };
-  const iq = async (s: FakeSession, type: 'get' | 'set', ...children: Element[]): Promise<Element> => {
+  const iq = async (s: RecordingSession, type: 'get' | 'set', ...children: Element[]): Promise<Element> => {
     const id = `q${ids++}`;
     await router.process(s, xml('iq', { type, id, to: s.jid.bareString }, xml('query', { xmlns: ROSTER }, ...children)));
     const i = s.got.findIndex((r) => r.name === 'iq' && r.attrs.id === id);
@@ -274,7 +230,8 @@ describe('roster in process (core router, memory storage)', () => {
     const log = pino({ level: 'silent' });
     const global = new HookBus();
     router = new Router(global, log);
-    host = new Host('localhost', {} as never, {} as never, router, global, new ServiceRegistry(), memoryStorage(failWrites), log);
+    temp = openTempStorage();
+    host = new Host('localhost', {} as never, {} as never, router, global, new ServiceRegistry(), temp.storage, log);
     router.addHost(host);
     routed = [];
     global.on('route/remote', () => undefined);
@@ -282,8 +239,8 @@ describe('roster in process (core router, memory storage)', () => {
     host.bus.on('presence/bare', ({ stanza }) => { routed.push(stanza); return undefined; });
   });
   afterEach(async () => {
-    failWrites.on = false;
     await host.unloadAll();
+    await temp.cleanup();
   });
 
   it('pushes only to interested resources and versions every change', async () => {
@@ -318,11 +275,11 @@ describe('roster in process (core router, memory storage)', () => {
     assert.equal(errorCondition(await iq(a, 'set', item('x@localhost', { name: 'n'.repeat(1024) }))), 'not-acceptable');
     assert.equal(errorCondition(await iq(a, 'set', item('x@localhost/r'))), 'bad-request');
     assert.equal(errorCondition(await iq(a, 'set', item('x@localhost', { subscription: 'remove' }))), 'item-not-found');
-    failWrites.on = true;
+    temp.failWrites.on = true;
     const failed = await iq(a, 'set', item('x@localhost'));
     assert.equal(errorCondition(failed), 'internal-server-error');
     assert.equal(failed.getChild('error')!.attrs.type, 'wait');
-    failWrites.on = false;
+    temp.failWrites.on = false;
     assert.equal((await iq(a, 'get')).getChild('query')!.getChildren('item').length, 0, 'a failed write is not reported as stored');
   });
 

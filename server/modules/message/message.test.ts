@@ -4,28 +4,24 @@ import { StanzaError } from '../../core/errors.js';
 import { HANDLED, type HookResult, type StanzaEvent } from '../../core/events.js';
 import { Jid } from '../../core/jid.js';
 import type { Services } from '../../core/module.js';
-import { type Session, SessionRegistry } from '../../core/sessions.js';
+import { SessionRegistry } from '../../core/sessions.js';
 import { xml } from '../../core/stanza.js';
 import { createDelivery, type DeliveryDeps } from './delivery.js';
 import { KnownAccounts } from './known-accounts.js';
 import { bareTargets, messageType, offlineDecision } from './rules.js';
 import { connect, createUser, errorCondition, is, type TestClient } from '../../../test/harness/clients.js';
 import { startServer, type TestServer } from '../../../test/harness/server.js';
+import { RecordingSession } from '../../../test/harness/in-process.js';
 
 const DOMAIN = 'localhost';
 
-type FakeSession = Session & { got: Element[] };
+type FakeSession = RecordingSession;
 
 function session(username: string, resource: string, opts: { available?: boolean; priority?: number } = {}): FakeSession {
-  const got: Element[] = [];
-  return {
-    id: `${username}/${resource}`, host: DOMAIN, remoteAddress: '127.0.0.1', secure: true, log: undefined as never,
-    jid: Jid.of(username, DOMAIN, resource), username,
-    available: opts.available ?? true, priority: opts.priority ?? 0,
-    rosterInterested: false, state: new Map(), closed: false, got,
-    send: (el: Element) => { got.push(el); },
-    close: () => {},
-  };
+  const s = new RecordingSession(Jid.of(username, DOMAIN, resource), username);
+  s.available = opts.available ?? true;
+  s.priority = opts.priority ?? 0;
+  return s;
 }
 
 function message(to: string, attrs: Record<string, string> = {}, ...children: Element[]): StanzaEvent {

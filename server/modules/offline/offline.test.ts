@@ -8,29 +8,25 @@ import { openEmbeddedStorage } from '../../../storage/embedded/provider.js';
 import type { ArchiveStore, StorageProvider } from '../../../storage/types.js';
 import { StanzaError } from '../../core/errors.js';
 import { Jid } from '../../core/jid.js';
-import { type Session, SessionRegistry } from '../../core/sessions.js';
+import { SessionRegistry } from '../../core/sessions.js';
 import { xml } from '../../core/stanza.js';
 import { KeyedSerial } from '../../core/serial.js';
 import { createOffline, type Offline } from './service.js';
 import { NS_DELAY, parseStored, stamped } from './stanza.js';
 import { connect, createUser, errorCondition, is, type TestClient } from '../../../test/harness/clients.js';
 import { startServer, type TestServer } from '../../../test/harness/server.js';
+import { RecordingSession } from '../../../test/harness/in-process.js';
 
 const DOMAIN = 'localhost';
 const log = pino({ level: 'silent' });
 
-type FakeSession = Session & { got: Element[]; closed: boolean };
+type FakeSession = RecordingSession;
 
 function session(username: string, resource: string, opts: { available?: boolean; priority?: number } = {}): FakeSession {
-  const got: Element[] = [];
-  return {
-    id: `${username}/${resource}`, host: DOMAIN, remoteAddress: '127.0.0.1', secure: true, log: undefined as never,
-    jid: Jid.of(username, DOMAIN, resource), username,
-    available: opts.available ?? true, priority: opts.priority ?? 0,
-    rosterInterested: false, state: new Map(), closed: false, got,
-    send(el: Element) { if (!this.closed) got.push(el); },
-    close() { this.closed = true; },
-  };
+  const s = new RecordingSession(Jid.of(username, DOMAIN, resource), username);
+  s.available = opts.available ?? true;
+  s.priority = opts.priority ?? 0;
+  return s;
 }
 
 const chat = (body: string) => xml('message', { from: 'romeo@localhost/orchard', to: 'juliet@localhost', type: 'chat' }, xml('body', {}, body));

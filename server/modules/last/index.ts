@@ -5,10 +5,12 @@
  */
 import xml from '@xmpp/xml';
 import { StanzaError } from '../../core/errors.js';
+import { Priority } from '../../core/events.js';
 import { defineModule, keyval } from '../../core/module.js';
 import '../roster/service.js';
 
 const NS = 'jabber:iq:last';
+const LAST_STATUS = Symbol('last-activity status');
 
 interface LastLogout { time: number; status: string }
 
@@ -37,9 +39,13 @@ export default defineModule({
       return xml('query', { xmlns: NS, seconds: seconds(last.time) }, last.status);
     }, 'bare');
 
+    // Seen before the presence module handles the broadcast; only noted, never consumed.
+    ctx.hook('pre-presence/self', ({ stanza, origin }) => {
+      if (origin && stanza.attrs.type === 'unavailable') origin.state.set(LAST_STATUS, stanza.getChildText('status') ?? '');
+    }, Priority.Intercept);
     ctx.hook('session/closed', async ({ session }) => {
       if (!session.username || ctx.sessions.sessionsOf(session.username).length > 0) return;
-      const status = session.presence?.getChildText('status') ?? '';
+      const status = (session.state.get(LAST_STATUS) as string | undefined) ?? '';
       await ctx.stores.last.set(session.username, { time: Date.now(), status });
     });
     ctx.hook('user/deleting', async ({ username }) => { await ctx.stores.last.set(username, undefined); });

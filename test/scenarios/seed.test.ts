@@ -4,10 +4,9 @@
  * 5.13 mobile originated chat (with offline messaging).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { connect, createUser, type Element, errorCondition, is, register, type TestClient, xml } from '../harness/clients.js';
-import { ROOT, startServer, type TestServer } from '../harness/server.js';
+import { startServer, type TestServer } from '../harness/server.js';
+import { runSlixmpp } from '../harness/slixmpp.js';
 
 const ROSTER = 'jabber:iq:roster';
 
@@ -156,17 +155,11 @@ describe('seed use cases @e2e', function () {
     await createUser(server, 'slixuser', 'Slix12');
     await createUser(server, 'jsuser', 'Jsuser1');
     const js = track(await connect(server, 'jsuser', 'Jsuser1', { resource: 'node' }));
-    const py = spawn('/usr/bin/python3', [path.join(ROOT, 'test/scenarios/slix_chat.py'),
-      '--port', String(server.port), '--ca', server.caFile, '--jid', 'slixuser@localhost/py', '--password', 'Slix12',
-      '--peer', 'jsuser@localhost/node'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    py.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    py.stderr.on('data', (d: Buffer) => { out += d.toString(); });
-    const exited = new Promise<number | null>((resolve) => py.on('exit', resolve));
+    const py = runSlixmpp('slix_chat.py', server, { jid: 'slixuser@localhost/py', password: 'Slix12', peer: 'jsuser@localhost/node' });
     const fromPy = await js.inbox.next(is.chat('hello from slixmpp'), 20_000, 'slixmpp message');
     assert.equal(fromPy.attrs.from, 'slixuser@localhost/py');
     await js.send(xml('message', { to: fromPy.attrs.from, type: 'chat' }, xml('body', {}, 'hello from node')));
-    assert.equal(await exited, 0, out);
-    assert.match(out, /received: hello from node/);
+    assert.equal(await py.exited, 0, py.output());
+    assert.match(py.output(), /received: hello from node/);
   });
 });

@@ -1,11 +1,11 @@
 """An independent client for interop tests: slixmpp logs in (STARTTLS, SCRAM), sends one chat
 message to a peer, waits for a reply and prints it. Exit code 0 only if the reply arrived."""
-import argparse
 import asyncio
-import logging
 import sys
 
 import slixmpp
+
+from slix_common import connect, parse_args
 
 
 class Chat(slixmpp.ClientXMPP):
@@ -28,17 +28,9 @@ class Chat(slixmpp.ClientXMPP):
 
 
 async def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument('--port', type=int, required=True)
-    ap.add_argument('--ca', required=True)
-    ap.add_argument('--jid', required=True)
-    ap.add_argument('--password', required=True)
-    ap.add_argument('--peer', required=True)
-    a = ap.parse_args()
-    logging.basicConfig(level=getattr(logging, __import__('os').environ.get('SLIX_LOG', 'WARNING')))
+    a = parse_args('peer')
     xmpp = Chat(a.jid, a.password, a.peer)
-    xmpp.ca_certs = a.ca
-    xmpp.connect(('127.0.0.1', a.port))
+    connect(xmpp, a)
     try:
         body = await asyncio.wait_for(xmpp.got, 15)
     except Exception as e:  # noqa: BLE001 - any failure is a test failure, reported on stderr

@@ -1,12 +1,12 @@
 """An independent client for interop tests: slixmpp logs in (STARTTLS, SCRAM), asks to subscribe to
 a peer's presence, and waits until the peer has approved and its presence has arrived.
 Exit code 0 only if both happened."""
-import argparse
 import asyncio
-import logging
 import sys
 
 import slixmpp
+
+from slix_common import connect, parse_args
 
 
 class Subscriber(slixmpp.ClientXMPP):
@@ -42,17 +42,9 @@ class Subscriber(slixmpp.ClientXMPP):
 
 
 async def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument('--port', type=int, required=True)
-    ap.add_argument('--ca', required=True)
-    ap.add_argument('--jid', required=True)
-    ap.add_argument('--password', required=True)
-    ap.add_argument('--peer', required=True)
-    a = ap.parse_args()
-    logging.basicConfig(level=logging.WARNING)
+    a = parse_args('peer')
     xmpp = Subscriber(a.jid, a.password, a.peer)
-    xmpp.ca_certs = a.ca
-    xmpp.connect(('127.0.0.1', a.port))
+    connect(xmpp, a)
     try:
         await asyncio.wait_for(xmpp.approved, 15)
         who = await asyncio.wait_for(xmpp.seen, 15)

@@ -1,0 +1,23 @@
+"""What every slixmpp test script shares: its command line and how it connects to the test server
+(STARTTLS to 127.0.0.1 with the test CA trusted, the JID's domain used for certificate checks)."""
+import argparse
+import logging
+import os
+
+
+def parse_args(*extra):
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--port', type=int, required=True)
+    ap.add_argument('--ca', required=True)
+    ap.add_argument('--jid', required=True)
+    ap.add_argument('--password', required=True)
+    for name in extra:
+        ap.add_argument(f'--{name}', required=True)
+    args = ap.parse_args()
+    logging.basicConfig(level=getattr(logging, os.environ.get('SLIX_LOG', 'WARNING')))
+    return args
+
+
+def connect(xmpp, args):
+    xmpp.ca_certs = args.ca
+    xmpp.connect(('127.0.0.1', args.port))

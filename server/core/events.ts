@@ -43,6 +43,8 @@ export interface StanzaEvent {
 }
 
 export interface SessionEvent { session: Session }
+/** A message handed to a local user's sessions (RFC 6121 §8.5), naming the sessions that got it. */
+export interface DeliveredEvent { stanza: Element; username: string; sessions: readonly Session[] }
 export interface SessionClosedEvent { session: Session; reason: string; error?: Error }
 export interface UserEvent { host: string; username: string }
 export interface ServerEvent { reason?: string }
@@ -53,6 +55,8 @@ type StanzaEventName = `${'pre-' | ''}${StanzaKind}/${AddressKind}`;
 export type EventMap = { [N in StanzaEventName]: StanzaEvent } & {
   /** A stanza for a domain that is neither local nor a registered component (s2s handles it). */
   'route/remote': StanzaEvent;
+  /** Fired synchronously by the message module after live delivery (carbons, archives). */
+  'message/delivered': DeliveredEvent;
   'session/bound': SessionEvent;
   /** A session sent its initial available presence (RFC 6121 §4.2). */
   'session/initial-presence': SessionEvent;

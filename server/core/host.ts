@@ -85,6 +85,14 @@ export class Host {
         },
         list: (opts) => [...(opts?.account ? this.accountFeatures : this.hostFeatures)].sort(),
       },
+      fire: (name, ev) => {
+        try {
+          const r = this.bus.fire(name, ev);
+          if (r instanceof Promise) r.catch((err) => log.error({ err, event: name }, 'hook handler failed'));
+        } catch (err) {
+          log.error({ err, event: name }, 'hook handler failed');
+        }
+      },
       notify: (name, ev) => this.bus.notify(name, ev),
       purgeUser: (username) => this.storage.purgeUser(this.domain, username),
       provide: (name, impl) => keep(this.services.provide(name, impl)),

@@ -78,6 +78,8 @@ export interface ModuleContext<O, S> {
   };
   /** Disco#info features of the host (and of accounts with `account`). */
   readonly features: { add(ns: string, opts?: { account?: boolean }): void; list(opts?: { account?: boolean }): string[] };
+  /** Runs an event's handlers now, without waiting for asynchronous ones; failures are logged. */
+  fire<N extends EventName>(name: N, ev: EventMap[N]): void;
   /** Fires a notification on this host; every handler runs, failures are logged. */
   notify<N extends EventName>(name: N, ev: EventMap[N]): Promise<void>;
   /** Removes everything every store keeps for one user of this host (account deletion). */

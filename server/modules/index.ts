@@ -1,6 +1,7 @@
 /** Every module the server loads on each host, in no particular order (the loader sorts by `depends`). */
 import type { ModuleDefinition } from '../core/module.js';
 import accounts from './accounts/index.js';
+import carbons from './carbons/index.js';
 import disco from './disco/index.js';
 import last from './last/index.js';
 import message from './message/index.js';
@@ -13,5 +14,5 @@ import time from './time/index.js';
 import version from './version/index.js';
 
 export const allModules: readonly ModuleDefinition<any, any>[] = [
-  accounts, register, roster, presence, message, offline, disco, ping, version, time, last,
+  accounts, register, roster, presence, message, offline, carbons, disco, ping, version, time, last,
 ];

@@ -19,7 +19,7 @@ import type { Element } from '@xmpp/xml';
 import { StanzaError } from '../../core/errors.js';
 import { HANDLED, type HookResult, type StanzaEvent } from '../../core/events.js';
 import type { Services } from '../../core/module.js';
-import type { SessionRegistry } from '../../core/sessions.js';
+import type { Session, SessionRegistry } from '../../core/sessions.js';
 import { bareTargets, messageType, offlineDecision } from './rules.js';
 
 type Offline = Services['offline'];
@@ -31,6 +31,8 @@ export interface DeliveryDeps {
   accountExists(username: string): boolean | Promise<boolean>;
   /** Looked up per message: the offline module may be disabled or unloaded. */
   offline(): Offline | undefined;
+  /** Told, synchronously, which sessions got a message live (carbons build on it). */
+  delivered?(stanza: Element, username: string, sessions: readonly Session[]): void;
 }
 
 export interface Delivery {
@@ -66,6 +68,7 @@ export function createDelivery(d: DeliveryDeps): Delivery {
       const targets = bareTargets(d.sessions.availableOf(username), type);
       if (targets.length > 0) {
         for (const s of targets) s.send(stanza);
+        d.delivered?.(stanza, username, targets);
         return HANDLED;
       }
       if (type === 'headline') return HANDLED;
@@ -91,6 +94,7 @@ export function createDelivery(d: DeliveryDeps): Delivery {
         const session = d.sessions.byFull(ev.to);
         if (session) {
           session.send(ev.stanza);
+          d.delivered?.(ev.stanza, username, [session]);
           return HANDLED;
         }
         const type = messageType(ev.stanza);

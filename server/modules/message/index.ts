@@ -35,6 +35,7 @@ export default defineModule({
         });
       },
       offline: () => ctx.services.maybe('offline'),
+      delivered: (stanza, username, sessions) => ctx.fire('message/delivered', { stanza, username, sessions }),
     });
     ctx.hook('message/bare', delivery.bare);
     ctx.hook('message/full', delivery.full);

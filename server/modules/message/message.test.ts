@@ -48,7 +48,7 @@ interface Fixture {
   add(s: FakeSession): FakeSession;
 }
 
-function fixture(opts: { accounts?: string[]; offline?: boolean; asyncLookup?: boolean } = {}): Fixture {
+function fixture(opts: { accounts?: string[]; offline?: boolean; asyncLookup?: boolean; delivered?: DeliveryDeps['delivered'] } = {}): Fixture {
   const sessions = new SessionRegistry();
   const offline = new FakeOffline();
   const accounts = new Set(opts.accounts ?? ['juliet', 'romeo']);
@@ -56,6 +56,7 @@ function fixture(opts: { accounts?: string[]; offline?: boolean; asyncLookup?: b
     sessions,
     accountExists: (u) => (opts.asyncLookup ? Promise.resolve(accounts.has(u)) : accounts.has(u)),
     offline: () => (opts.offline === false ? undefined : (offline as unknown as Services['offline'])),
+    ...(opts.delivered ? { delivered: opts.delivered } : {}),
   };
   return {
     sessions, offline, delivery: createDelivery(deps),
@@ -206,6 +207,17 @@ describe('message delivery (RFC 6121 §8.5)', () => {
     const f = fixture();
     assert.equal(await run(() => f.delivery.host(message('localhost', { type: 'error' }))), HANDLED);
     assert.equal(await run(() => f.delivery.host(message('localhost', { type: 'chat' }))), 'service-unavailable');
+  });
+
+  it('reports live deliveries, and only those, synchronously (for carbons)', async () => {
+    const seen: string[][] = [];
+    const f = fixture({ delivered: (_stanza, username, sessions) => { seen.push([username, ...sessions.map((s) => s.jid!.resource)]); } });
+    f.add(session('juliet', 'a', { priority: 1 }));
+    f.add(session('juliet', 'b', { priority: 1 }));
+    assert.equal(f.delivery.bare(message('juliet@localhost', { type: 'chat' })), HANDLED);
+    assert.equal(f.delivery.full(message('juliet@localhost/b', { type: 'chat' })), HANDLED);
+    await run(() => f.delivery.bare(message('romeo@localhost', { type: 'chat' })));
+    assert.deepEqual(seen, [['juliet', 'a', 'b'], ['juliet', 'b']], 'the stored message is not reported');
   });
 
   it('waits for the offline service to settle, then decides afresh', async () => {

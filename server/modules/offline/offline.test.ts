@@ -280,16 +280,21 @@ describe('offline messages @e2e', function () {
 
   it('messages sent while the recipient comes online are not overtaken by live ones', async () => {
     const sender = await login('sender', 's');
-    const stored = Array.from({ length: 30 }, (_, i) => `early ${i}`);
+    // Several delivery batches, so the live messages below arrive while stored ones are going out.
+    const stored = Array.from({ length: 300 }, (_, i) => `early ${i}`);
     await send(sender, 'una@localhost', stored);
     await sync(sender);
-    const comingOnline = login('una', 'u');
-    const live = Array.from({ length: 60 }, (_, i) => `late ${i}`);
-    // Paced so that some arrive before, some during and some after the login.
-    for (let i = 0; i < live.length; i++) {
-      await sender.send(xml('message', { to: 'una@localhost', type: 'chat' }, xml('body', {}, live[i]!)));
-      if (i % 5 === 4) await new Promise((r) => setTimeout(r, 10));
+    let online = false;
+    const comingOnline = login('una', 'u').then((c) => { online = true; return c; });
+    const live: string[] = [];
+    // A paced stream from before the login until after it.
+    for (let i = 0, after = 0; after < 20 && i < 2000; i++) {
+      live.push(`late ${i}`);
+      await sender.send(xml('message', { to: 'una@localhost', type: 'chat' }, xml('body', {}, `late ${i}`)));
+      if (online) after++;
+      await new Promise((r) => setTimeout(r, 2));
     }
+    assert.ok(online, 'the login finished while messages were still coming');
     const una = await comingOnline;
     const got = await receive(una, stored.length + live.length);
     assert.deepEqual(got.map((m) => m.getChildText('body')), [...stored, ...live]);

@@ -1,11 +1,13 @@
 /**
  * The server side of SASL mechanisms (RFC 4422), independent of the stream: a mechanism takes the
- * client's messages and returns challenges until it is done or throws a SaslFailure.
+ * client's messages and returns challenges until it is done, or throws a SaslFailure.
  */
-import { SaslFailure } from '../errors.js';
-import { createScram } from './scram.js';
 import { createPlain } from './plain.js';
+import { createScram } from './scram.js';
 import type { StoredCredentials } from './credentials.js';
+
+// Defined next to the code that throws it (no import cycle); the stream imports it from here.
+export { ChannelBindingUnsupported } from './scram.js';
 
 export type ChannelBindingType = 'tls-exporter' | 'tls-server-end-point';
 
@@ -14,23 +16,13 @@ export interface SaslContext {
   lookup(username: string): Promise<StoredCredentials | undefined>;
   /** Channel-binding data of the TLS connection; undefined when not available. */
   channelBinding?(type: ChannelBindingType): Buffer | undefined;
-  /** Channel-binding types this connection supports (empty without TLS). */
+  /** Channel-binding types this connection supports (advertised with XEP-0440 elsewhere); empty without TLS. */
   channelBindingTypes: ReadonlyArray<ChannelBindingType>;
   /** Whether a -PLUS mechanism was offered on this stream (RFC 5802 §6: the 'y' flag then means a downgrade). */
   plusAdvertised: boolean;
 }
 
-/**
- * The client asked for a channel-binding type this connection does not support. Not a wrong
- * password: the stream remembers it, after which the client's 'y' flag (RFC 5802 §6: "I could
- * bind, but you cannot") is the truth rather than a sign of a downgrade.
- */
-export class ChannelBindingUnsupported extends SaslFailure {
-  constructor(type: string) {
-    super('not-authorized', `channel binding type ${type} is not supported`);
-  }
-}
-
+/** additionalData goes into <success/> (for SCRAM, the server-final-message `v=…`). */
 export interface SaslResult { username: string; authzid?: string; additionalData?: Buffer }
 export interface SaslStep { challenge?: Buffer; done?: SaslResult }
 export interface SaslMechanism { readonly name: string; step(input: Buffer): Promise<SaslStep> }

@@ -1,35 +1,47 @@
 /**
  * PLAIN (RFC 4616): `[authzid] NUL authcid NUL passwd`, checked against the stored SCRAM keys.
- * Only ever offered over TLS (or on a loopback listener configured for plaintext).
+ * Only ever offered over TLS (or on a loopback listener configured for plaintext); that is the
+ * stream's decision, not this file's.
  */
 import { SaslFailure } from '../errors.js';
-import { type ScramCredential, deriveScramCredential, prepPassword, verifyPassword } from './credentials.js';
+import { decoyCredential, prepPassword, prepUsername, type ScramHash, verifyPassword } from './credentials.js';
 import type { SaslContext, SaslMechanism } from './mechanism.js';
 
-/** Verified against when the account does not exist, so both cases cost the same. */
-let decoy: ScramCredential | undefined;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export function createPlain(ctx: SaslContext): SaslMechanism {
+  let used = false;
   return {
     name: 'PLAIN',
     async step(input) {
-      const parts = input.toString('utf8').split('\0');
-      if (parts.length !== 3) throw new SaslFailure('malformed-request');
-      const [authzid, rawUser, password] = parts as [string, string, string];
-      let username: string;
+      if (used) throw new SaslFailure('malformed-request', 'the exchange is over');
+      used = true;
+      let parts: string[];
       try {
-        username = prepPassword(rawUser);
-        prepPassword(password);
+        parts = utf8.decode(input).split('\0');
+      } catch {
+        throw new SaslFailure('malformed-request', 'not UTF-8');
+      }
+      if (parts.length !== 3) throw new SaslFailure('malformed-request');
+      const [authzid, authcid, password] = parts as [string, string, string];
+      let username: string;
+      let prepared: string;
+      try {
+        username = prepUsername(authcid);
+        // Checked before the lookup so a password SASLprep refuses is a client error, whoever the user is.
+        prepared = prepPassword(password);
       } catch {
         throw new SaslFailure('malformed-request', 'prohibited characters');
       }
-      if (!username || !password) throw new SaslFailure('malformed-request');
+      if (!username || !prepared) throw new SaslFailure('malformed-request', 'empty username or password');
+
       const creds = await ctx.lookup(username);
-      const cred = creds?.['SHA-256'] ?? creds?.['SHA-1'];
-      const hash = creds?.['SHA-256'] ? 'SHA-256' : 'SHA-1';
-      decoy ??= deriveScramCredential('SHA-256', 'decoy');
-      const ok = verifyPassword(cred ?? decoy, cred ? hash : 'SHA-256', password);
-      if (!cred || !ok) throw new SaslFailure('not-authorized');
+      const hash: ScramHash = creds?.['SHA-256'] ? 'SHA-256' : 'SHA-1';
+      const cred = creds?.[hash];
+      // An unknown user costs the same PBKDF2 run as a known one, so timing does not tell them apart.
+      const ok = verifyPassword(cred ?? decoyCredential(hash, username), hash, password);
+      if (!ok || !cred) throw new SaslFailure('not-authorized');
+      // The authzid is returned as sent; the stream decides whether this user may act as it.
       return { done: { username, authzid: authzid || undefined } };
     },
   };

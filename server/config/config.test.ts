@@ -1,74 +1,235 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ServerError } from '../core/errors.js';
 import { loadConfig } from './load.js';
+import { configSchema, type TernConfig } from './schema.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const EXAMPLE = path.join(ROOT, 'tern.example.yml');
 
 describe('config', () => {
   let dir: string;
   beforeEach(() => { dir = mkdtempSync(path.join(tmpdir(), 'tern-config-')); });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
-  const write = (text: string) => {
-    const f = path.join(dir, 'tern.yml');
+  const write = (text: string, name = 'tern.yml') => {
+    const f = path.join(dir, name);
     writeFileSync(f, text);
     return f;
   };
-
-  it('with no file serves localhost with open registration and sane defaults', () => {
-    const cwd = process.cwd();
-    process.chdir(dir);
+  /** The message of the config error `fn` throws, without the code prefix. */
+  const failure = (fn: () => unknown): string => {
     try {
-      const { config, source } = loadConfig();
-      assert.equal(source, null);
-      assert.deepEqual(config.hosts.map((h) => [h.domain, h.registration]), [['localhost', 'open']]);
-      assert.equal(config.listeners.c2s.port, 5222);
-      assert.equal(config.listeners.c2s.starttls, 'required');
-      assert.equal(config.limits.max_stanza_bytes, 262144);
-      assert.equal(config.data_dir, path.join(dir, 'data'));
-    } finally {
-      process.chdir(cwd);
+      fn();
+    } catch (err) {
+      assert.ok(err instanceof ServerError, String(err));
+      assert.equal(err.code, 'TERN_ERR_CONFIG');
+      return err.message.replace(/^TERN_ERR_CONFIG: /, '');
     }
-  });
+    assert.fail('no error');
+  };
+  const inDir = <T>(cwd: string, fn: () => T): T => {
+    const before = process.cwd();
+    process.chdir(cwd);
+    try {
+      return fn();
+    } finally {
+      process.chdir(before);
+    }
+  };
 
-  it('loads the shipped example', () => {
-    const { config } = loadConfig(path.join(ROOT, 'tern.example.yml'));
-    assert.equal(config.hosts[0]!.domain, 'example.org');
-    assert.equal(config.hosts[0]!.registration, 'closed');
-    assert.equal(config.tls.certs_dir, path.join(ROOT, 'certs'));
-  });
+  /** No file: run where there is no tern.yml, so a developer's own cannot leak in. */
+  const defaultsWith = (overrides: unknown) => inDir(dir, () => loadConfig(undefined, overrides)).config;
 
-  it('closes registration by default on public domains', () => {
-    const { config } = loadConfig(write('hosts:\n  - domain: Example.ORG\n  - domain: dev.localhost\n'));
-    assert.deepEqual(config.hosts.map((h) => [h.domain, h.registration]), [['example.org', 'closed'], ['dev.localhost', 'open']]);
-  });
+  describe('defaults', () => {
+    it('with no file serves localhost with every default, paths relative to the working directory', () => {
+      const { config, source } = inDir(dir, () => loadConfig());
+      assert.equal(source, null);
+      const expected: TernConfig = {
+        hosts: [{
+          domain: 'localhost',
+          registration: 'open',
+          admins: [],
+          modules_disabled: [],
+          username_policy: { min_length: 1, max_length: 64, pattern: null },
+          password_policy: { min_length: 8, max_length: 1024, pattern: null },
+          offline: { max_messages: 1000 },
+          muc: { enabled: true, domain: 'conference.localhost' },
+        }],
+        data_dir: path.join(dir, 'data'),
+        listeners: {
+          c2s: { host: '0.0.0.0', port: 5222, starttls: 'required', allow_plaintext_on_loopback: false },
+          c2s_direct_tls: { enabled: true, host: '0.0.0.0', port: 5223 },
+        },
+        tls: { min_version: 'TLSv1.2', certs_dir: path.join(dir, 'certs') },
+        limits: {
+          max_stanza_bytes: 262144,
+          max_depth: 32,
+          max_attributes: 64,
+          max_stream_header_bytes: 8192,
+          idle_timeout_s: 600,
+          auth_timeout_s: 60,
+          auth_failures: { per_account: 5, per_ip: 20, window_s: 300 },
+          max_connections_per_ip: 100,
+        },
+        storage: { provider: 'embedded', embedded: { synchronous: 'normal' } },
+        log: { level: 'info', format: 'json' },
+        sasl: { iterations: 4096, mechanisms: ['SCRAM-SHA-256-PLUS', 'SCRAM-SHA-1-PLUS', 'SCRAM-SHA-256', 'SCRAM-SHA-1', 'PLAIN'] },
+      };
+      assert.deepEqual(config, expected);
+    });
 
-  it('names unknown keys and bad values with their paths', () => {
-    const f = write('listeners:\n  c2s:\n    prot: 5222\nlimits:\n  max_stanza_bytes: 99999999999\nlog:\n  level: loud\n');
-    assert.throws(() => loadConfig(f), (e: Error) => {
-      assert.match(e.message, /config: listeners\.c2s\.prot: unknown key/);
-      assert.match(e.message, /config: limits\.max_stanza_bytes: must be at most 16777216 \(got 99999999999\)/);
-      assert.match(e.message, /config: log\.level: must be one of "trace"/);
-      return true;
+    it('reads ./tern.yml when no path is given', () => {
+      write('log:\n  level: warn\n');
+      const { config, source } = inDir(dir, () => loadConfig());
+      assert.equal(source, path.join(dir, 'tern.yml'));
+      assert.equal(config.log.level, 'warn');
+    });
+
+    it('treats an empty file and empty sections as all defaults', () => {
+      const empty = loadConfig(write('# nothing here\n')).config;
+      const sections = loadConfig(write('hosts:\nlisteners:\n  c2s:\ntls:\nlimits:\n  auth_failures:\n', 'sections.yml')).config;
+      assert.deepEqual(sections, empty);
+      assert.deepEqual(empty.hosts.map((h) => h.domain), ['localhost']);
+    });
+
+    it('resolves relative paths against the file and keeps absolute ones', () => {
+      mkdirSync(path.join(dir, 'etc'));
+      const { config } = loadConfig(write(`data_dir: ../var/tern\ntls:\n  certs_dir: ${JSON.stringify(path.join(dir, 'pki'))}\n`, 'etc/tern.yml'));
+      assert.equal(config.data_dir, path.join(dir, 'var', 'tern'));
+      assert.equal(config.tls.certs_dir, path.join(dir, 'pki'));
     });
   });
 
-  it('reports YAML syntax errors with a position, and a missing explicit file', () => {
-    assert.throws(() => loadConfig(write('hosts: [\n  - domain: x\n')), /line \d+, column \d+/);
-    assert.throws(() => loadConfig(path.join(dir, 'absent.yml')), /no such file/);
+  describe('the shipped example', () => {
+    it('loads and validates', () => {
+      const { config, source } = loadConfig(EXAMPLE);
+      assert.equal(source, EXAMPLE);
+      assert.equal(config.hosts.length, 1);
+      assert.equal(config.hosts[0]!.domain, 'example.org');
+      assert.equal(config.hosts[0]!.registration, 'closed');
+      assert.deepEqual(config.hosts[0]!.admins, ['admin@example.org']);
+      assert.equal(config.tls.certs_dir, path.join(ROOT, 'certs'));
+    });
+
+    it('shows the defaults for everything but the hosts', () => {
+      // A copy, so that both resolve their relative paths against the same directory.
+      copyFileSync(EXAMPLE, path.join(dir, 'example.yml'));
+      const example = loadConfig(path.join(dir, 'example.yml')).config;
+      const defaults = defaultsWith({});
+      assert.deepEqual({ ...example, hosts: [] }, { ...defaults, hosts: [] });
+      const { domain: _d, admins: _a, muc: exampleMuc, ...exampleHost } = example.hosts[0]!;
+      const { domain: _e, admins: _b, muc: defaultMuc, ...defaultHost } = configSchema.parse({ hosts: [{ domain: 'example.org' }] }).hosts[0]!;
+      assert.deepEqual(exampleHost, defaultHost);
+      assert.deepEqual(exampleMuc, defaultMuc);
+    });
   });
 
-  it('checks bounds and policy consistency', () => {
-    assert.throws(() => loadConfig(write('listeners:\n  c2s:\n    port: 70000\n')), /listeners\.c2s\.port: must be at most 65535/);
-    assert.throws(() => loadConfig(write('hosts:\n  - domain: a.org\n    password_policy: { min_length: 9, max_length: 8 }\n')), /min_length must not exceed max_length/);
-    assert.throws(() => loadConfig(write('hosts:\n  - domain: a.org\n    username_policy: { pattern: "([" }\n')), /valid regular expression/);
+  describe('per-domain defaults and normalization', () => {
+    it('opens registration only on localhost and *.localhost unless set', () => {
+      const { config } = loadConfig(write('hosts:\n  - domain: Example.ORG\n  - domain: dev.localhost\n  - domain: localhost\n    registration: admin\n  - domain: b.example\n    registration: open\n'));
+      assert.deepEqual(config.hosts.map((h) => [h.domain, h.registration]), [['example.org', 'closed'], ['dev.localhost', 'open'], ['localhost', 'admin'], ['b.example', 'open']]);
+    });
+
+    it('prepares domains and admin JIDs and fills in the MUC domain', () => {
+      const { config } = loadConfig(write('hosts:\n  - domain: "Example.org."\n    admins: [Boss@EXAMPLE.org]\n  - domain: b.example\n    muc: { domain: rooms.b.example }\n'));
+      assert.equal(config.hosts[0]!.domain, 'example.org');
+      assert.deepEqual(config.hosts[0]!.admins, ['boss@example.org']);
+      assert.equal(config.hosts[0]!.muc.domain, 'conference.example.org');
+      assert.equal(config.hosts[1]!.muc.domain, 'rooms.b.example');
+    });
   });
 
-  it('merges overrides over the file', () => {
-    const { config } = loadConfig(write('log:\n  level: warn\n'), { log: { format: 'pretty' } });
-    assert.equal(config.log.level, 'warn');
-    assert.equal(config.log.format, 'pretty');
+  describe('errors', () => {
+    it('names unknown keys and bad values with their full paths, one line each', () => {
+      const msg = failure(() => loadConfig(write('listeners:\n  c2s:\n    prot: 5222\nlimits:\n  max_stanza_bytes: 99999999999\nlog:\n  level: loud\nextra: 1\n')));
+      const lines = msg.split('\n');
+      assert.deepEqual(lines.sort(), [
+        'config: extra: unknown key',
+        'config: limits.max_stanza_bytes: must be at most 16777216 (got 99999999999)',
+        'config: listeners.c2s.prot: unknown key',
+        'config: log.level: must be one of "trace", "debug", "info", "warn", "error", "fatal" (got "loud")',
+      ]);
+    });
+
+    it('names list positions and type mismatches', () => {
+      const msg = failure(() => loadConfig(write('hosts:\n  - registration: open\n  - domain: b.example\n    admins: [nobody, "u@b.example/phone"]\n    offline: { max_messages: "many" }\n    typo: true\nlimits:\n  max_depth: 4.5\n  auth_failures: nope\n')));
+      assert.match(msg, /^config: hosts\[0\]\.domain: is required \(a string\)$/m);
+      assert.match(msg, /^config: hosts\[1\]\.admins\[0\]: must be a bare JID .*\(got "nobody"\)$/m);
+      assert.match(msg, /^config: hosts\[1\]\.admins\[1\]: must be a bare JID .*\(got "u@b\.example\/phone"\)$/m);
+      assert.match(msg, /^config: hosts\[1\]\.offline\.max_messages: must be a number \(got "many"\)$/m);
+      assert.match(msg, /^config: hosts\[1\]\.typo: unknown key$/m);
+      assert.match(msg, /^config: limits\.max_depth: must be an integer \(got 4\.5\)$/m);
+      assert.match(msg, /^config: limits\.auth_failures: must be a mapping \(got "nope"\)$/m);
+    });
+
+    it('checks bounds', () => {
+      const cases: Array<[string, RegExp]> = [
+        ['listeners:\n  c2s:\n    port: 70000\n', /config: listeners\.c2s\.port: must be at most 65535 \(got 70000\)/],
+        ['listeners:\n  c2s_direct_tls:\n    port: -1\n', /config: listeners\.c2s_direct_tls\.port: must be at least 0 \(got -1\)/],
+        ['limits:\n  max_stanza_bytes: 1023\n', /limits\.max_stanza_bytes: must be at least 1024/],
+        ['limits:\n  max_depth: 1001\n', /limits\.max_depth: must be at most 1000/],
+        ['limits:\n  auth_timeout_s: 0\n', /limits\.auth_timeout_s: must be at least 1/],
+        ['sasl:\n  iterations: 1000\n', /sasl\.iterations: must be at least 4096/],
+        ['sasl:\n  mechanisms: []\n', /sasl\.mechanisms: must list at least 1/],
+        ['sasl:\n  mechanisms: [PLAIN, PLAIN]\n', /sasl\.mechanisms: must not list a mechanism twice/],
+        ['hosts: []\n', /config: hosts: must list at least 1/],
+        ['hosts:\n  - domain: a.example\n    username_policy: { max_length: 2000 }\n', /hosts\[0\]\.username_policy\.max_length: must be at most 1023/],
+      ];
+      for (const [yaml, re] of cases) assert.match(failure(() => loadConfig(write(yaml))), re, yaml);
+      // The edges themselves are accepted; port 0 asks for an ephemeral port.
+      const { config } = loadConfig(write('listeners:\n  c2s: { port: 0 }\n  c2s_direct_tls: { port: 0 }\nlimits:\n  max_stanza_bytes: 16777216\n  idle_timeout_s: 0\n'));
+      assert.equal(config.listeners.c2s.port, 0);
+      assert.equal(config.limits.idle_timeout_s, 0);
+    });
+
+    it('checks consistency between keys', () => {
+      const cases: Array<[string, RegExp]> = [
+        ['hosts:\n  - domain: a.org\n    password_policy: { min_length: 9, max_length: 8 }\n', /hosts\[0\]\.password_policy\.min_length: must not exceed max_length \(8\) \(got 9\)/],
+        ['hosts:\n  - domain: a.org\n    username_policy: { pattern: "([" }\n', /hosts\[0\]\.username_policy\.pattern: must be a valid regular expression/],
+        ['hosts:\n  - domain: a.org\n  - domain: A.ORG\n', /hosts\[1\]\.domain: a\.org is already served \(hosts\[0\]\.domain\)/],
+        ['hosts:\n  - domain: a.org\n  - domain: conference.a.org\n', /hosts\[1\]\.domain: conference\.a\.org is already served \(hosts\[0\]\.muc\.domain\)/],
+        ['listeners:\n  c2s: { port: 5300 }\n  c2s_direct_tls: { port: 5300 }\n', /listeners\.c2s_direct_tls\.port: must differ from listeners\.c2s\.port/],
+      ];
+      for (const [yaml, re] of cases) assert.match(failure(() => loadConfig(write(yaml))), re, yaml);
+      // A disabled direct-TLS listener or a disabled MUC service claims nothing.
+      loadConfig(write('listeners:\n  c2s: { port: 5300 }\n  c2s_direct_tls: { port: 5300, enabled: false }\n'));
+      loadConfig(write('hosts:\n  - domain: a.org\n    muc: { enabled: false }\n  - domain: conference.a.org\n'));
+    });
+
+    it('rejects domains that would be cut short or name other files', () => {
+      for (const d of ['a.org/x', 'a.org?x', '../etc', 'a b.org', 'user@a.org', 'a%2forg']) {
+        assert.match(failure(() => defaultsWith({ hosts: [{ domain: d }] })), /config: hosts\[0\]\.domain: must be a domain name/, d);
+      }
+    });
+
+    it('reports YAML syntax errors with their position', () => {
+      const msg = failure(() => loadConfig(write('hosts: [\n  - domain: x\n')));
+      assert.match(msg, /config: .*tern\.yml: line \d+, column \d+: \S/);
+      assert.match(failure(() => loadConfig(write('log:\n  level: info\n  level: warn\n'))), /line 3, column 3: Map keys must be unique/);
+      assert.match(failure(() => loadConfig(write('- a\n- b\n'))), /top level must be a mapping/);
+    });
+
+    it('refuses an explicit path that does not exist', () => {
+      assert.match(failure(() => loadConfig(path.join(dir, 'absent.yml'))), /config: .*absent\.yml: no such file/);
+    });
+  });
+
+  describe('overrides', () => {
+    it('are merged key by key over the file, lists replaced', () => {
+      const f = write('log:\n  level: warn\nhosts:\n  - domain: a.org\n  - domain: b.org\n');
+      const { config } = loadConfig(f, { log: { format: 'pretty' }, hosts: [{ domain: 'c.org' }] });
+      assert.equal(config.log.level, 'warn');
+      assert.equal(config.log.format, 'pretty');
+      assert.deepEqual(config.hosts.map((h) => h.domain), ['c.org']);
+    });
+
+    it('are validated like the file', () => {
+      assert.match(failure(() => defaultsWith({ limits: { max_depth: 2 } })), /limits\.max_depth: must be at least 4/);
+      assert.match(failure(() => defaultsWith(['nope'])), /overrides must be a mapping/);
+      assert.match(failure(() => defaultsWith(JSON.parse('{"__proto__": {"x": 1}}'))), /__proto__: unknown key/);
+    });
   });
 });

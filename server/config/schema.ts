@@ -1,19 +1,66 @@
 /**
  * The configuration schema: every key typed, with its default and bounds. Objects are strict, so
  * an unknown (misspelt) key is an error that names it. `tern.example.yml` documents each key.
+ *
+ * Parsing also normalizes: domains and admin JIDs come out in their prepared (RFC 7622) form, and
+ * the per-domain defaults (registration, MUC domain) are filled in, so `TernConfig` has no
+ * "unset" values left for consumers to interpret. Relative paths are resolved by the loader,
+ * which knows the config file's directory.
  */
+import { isIPv6 } from 'node:net';
 import { z } from 'zod';
+import { Jid, prepareDomain } from '../core/jid.js';
 
-const port = z.number().int().min(0).max(65535);
-const policy = (min: number, max: number) => z.strictObject({
-  min_length: z.number().int().min(0).max(1023).default(min),
-  max_length: z.number().int().min(1).max(1023).default(max),
-  /** A JavaScript regular expression the whole value must match, or null. */
-  pattern: z.string().nullable().default(null).refine((p) => p === null || isRegExp(p), 'must be a valid regular expression'),
-}).refine((p) => p.min_length <= p.max_length, 'min_length must not exceed max_length');
+export const MECHANISM_NAMES = ['SCRAM-SHA-256-PLUS', 'SCRAM-SHA-1-PLUS', 'SCRAM-SHA-256', 'SCRAM-SHA-1', 'PLAIN'] as const;
+export type MechanismName = (typeof MECHANISM_NAMES)[number];
+export type RegistrationMode = 'open' | 'closed' | 'admin';
+
+/** Registration is open by default only for local development domains. */
+export function defaultRegistration(domain: string): 'open' | 'closed' {
+  return domain === 'localhost' || domain.endsWith('.localhost') ? 'open' : 'closed';
+}
+
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+const port = int(0, 65535);
+
+/**
+ * A section whose children are all commented out is `null` in YAML; treating it as absent saves
+ * the operator from a "must be a mapping" error for what is clearly meant as "all defaults".
+ */
+const nullAsAbsent = (v: unknown): unknown => (v === null ? undefined : v);
+function section<S extends z.core.$ZodLooseShape>(shape: S) {
+  return z.preprocess(nullAsAbsent, z.strictObject(shape).prefault({} as z.input<z.ZodObject<S, z.core.$strict>>));
+}
+
+const domainName = z.string().transform((s, ctx) => {
+  // Checked here because WHATWG domainToASCII (used by prepareDomain) silently cuts a domain at
+  // '/', '?', '#' or '\' and decodes '%xx', which would serve (and name files after) another domain.
+  const bracketed = /^\[(.*)\]$/.exec(s);
+  if (bracketed ? !isIPv6(bracketed[1]!) : /[\s/?#\\%@:]/u.test(s)) {
+    ctx.addIssue({ code: 'custom', message: 'must be a domain name, e.g. example.org', input: s });
+    return z.NEVER;
+  }
+  try {
+    return prepareDomain(s);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `must be a domain name: ${(err as Error).message}`, input: s });
+    return z.NEVER;
+  }
+});
+
+const bareJid = z.string().transform((s, ctx) => {
+  // As for host domains: prepareDomain would cut or decode these instead of rejecting them.
+  const jid = /[\s/?#\\%]/u.test(s.slice(s.indexOf('@') + 1)) ? undefined : Jid.tryParse(s);
+  if (!jid || !jid.local || !jid.isBare) {
+    ctx.addIssue({ code: 'custom', message: 'must be a bare JID (user@domain, no resource)', input: s });
+    return z.NEVER;
+  }
+  return jid.bareString;
+});
 
 function isRegExp(p: string): boolean {
   try {
+    // Same flags as the account service uses when it applies the pattern.
     new RegExp(p, 'u');
     return true;
   } catch {
@@ -21,85 +68,114 @@ function isRegExp(p: string): boolean {
   }
 }
 
-export const MECHANISM_NAMES = ['SCRAM-SHA-256-PLUS', 'SCRAM-SHA-1-PLUS', 'SCRAM-SHA-256', 'SCRAM-SHA-1', 'PLAIN'] as const;
-
-const hostSchema = z.strictObject({
-  domain: z.string().min(1).max(1023),
-  /** XEP-0077: open to anyone, closed, or only admins may create accounts. Default: open on localhost, closed elsewhere. */
-  registration: z.enum(['open', 'closed', 'admin']).optional(),
-  admins: z.array(z.string().min(3)).default([]),
-  modules_disabled: z.array(z.string()).default([]),
-  username_policy: policy(1, 64).prefault({}),
-  password_policy: policy(8, 1023).prefault({}),
-  offline: z.strictObject({
-    /** Messages kept per user for when they next log in; more → resource-constraint. */
-    max_messages: z.number().int().min(0).max(1_000_000).default(1000),
-  }).prefault({}),
+const policy = (min: number, max: number, maxBound: number) => section({
+  min_length: int(0, maxBound).default(min),
+  max_length: int(1, maxBound).default(max),
+  /** JavaScript regular expression (u flag) tested against the value; unanchored unless it uses ^…$. */
+  pattern: z.string().nullable().default(null).refine((p) => p === null || isRegExp(p), 'must be a valid regular expression'),
+}).superRefine((p, ctx) => {
+  if (p.min_length > p.max_length) ctx.addIssue({ code: 'custom', path: ['min_length'], message: `must not exceed max_length (${p.max_length})`, input: p.min_length });
 });
 
+const hostSchema = z.strictObject({
+  domain: domainName,
+  /** XEP-0077: anyone may register, nobody in-band, or only this host's admins. Unset: by domain. */
+  registration: z.enum(['open', 'closed', 'admin']).optional(),
+  admins: z.preprocess(nullAsAbsent, z.array(bareJid).default([])),
+  modules_disabled: z.preprocess(nullAsAbsent, z.array(z.string().min(1)).default([])),
+  // Localparts are limited to 1023 octets (RFC 7622 §3.3.1), so a longer bound could never apply.
+  username_policy: policy(1, 64, 1023),
+  password_policy: policy(8, 1024, 65536),
+  offline: section({
+    /** Messages kept per user for their next login; beyond it senders get resource-constraint. */
+    max_messages: int(0, 1_000_000).default(1000),
+  }),
+  /** Reserved for the MUC module (XEP-0045); the domain defaults to conference.<domain>. */
+  muc: section({
+    enabled: z.boolean().default(true),
+    domain: domainName.nullable().default(null),
+  }),
+}).transform((h) => ({
+  ...h,
+  registration: h.registration ?? defaultRegistration(h.domain),
+  muc: { enabled: h.muc.enabled, domain: h.muc.domain ?? `conference.${h.domain}` },
+}));
+
 export const configSchema = z.strictObject({
-  hosts: z.array(hostSchema).min(1).default([{ domain: 'localhost', admins: [], modules_disabled: [], username_policy: { min_length: 1, max_length: 64, pattern: null }, password_policy: { min_length: 8, max_length: 1023, pattern: null }, offline: { max_messages: 1000 } }])
-    .refine((hs) => new Set(hs.map((h) => h.domain.toLowerCase())).size === hs.length, 'each domain may appear once'),
+  hosts: z.preprocess(nullAsAbsent, z.array(hostSchema).min(1).prefault([{ domain: 'localhost' }]))
+    .superRefine((hosts, ctx) => {
+      // Every served name (host or its MUC service) must route to exactly one place.
+      const seen = new Map<string, string>();
+      hosts.forEach((h, i) => {
+        const names: Array<[string, PropertyKey[]]> = [[h.domain, [i, 'domain']]];
+        if (h.muc.enabled) names.push([h.muc.domain, [i, 'muc', 'domain']]);
+        for (const [name, p] of names) {
+          const prev = seen.get(name);
+          if (prev !== undefined) ctx.addIssue({ code: 'custom', path: p, message: `${name} is already served (${prev})`, input: name });
+          else seen.set(name, `hosts[${i}].${p.slice(1).join('.')}`);
+        }
+      });
+    }),
   data_dir: z.string().min(1).default('./data'),
-  listeners: z.strictObject({
-    c2s: z.strictObject({
+  listeners: section({
+    c2s: section({
       host: z.string().min(1).default('0.0.0.0'),
       port: port.default(5222),
-      /** required: no authentication before TLS; optional: TLS offered, SCRAM allowed without it. */
+      /** required: nothing but STARTTLS before TLS; optional: TLS offered, SCRAM allowed without it. */
       starttls: z.enum(['required', 'optional']).default('required'),
       /** PLAIN and registration without TLS for connections from 127.0.0.0/8 and ::1 only (benchmarks). */
       allow_plaintext_on_loopback: z.boolean().default(false),
-    }).prefault({}),
-    c2s_direct_tls: z.strictObject({
+    }),
+    c2s_direct_tls: section({
       enabled: z.boolean().default(true),
       host: z.string().min(1).default('0.0.0.0'),
       port: port.default(5223),
-    }).prefault({}),
-  }).prefault({}),
-  tls: z.strictObject({
+    }),
+  }).superRefine((l, ctx) => {
+    // Caught here rather than as EADDRINUSE at startup, with the key to change.
+    if (l.c2s_direct_tls.enabled && l.c2s.port !== 0 && l.c2s.port === l.c2s_direct_tls.port) {
+      ctx.addIssue({ code: 'custom', path: ['c2s_direct_tls', 'port'], message: 'must differ from listeners.c2s.port', input: l.c2s_direct_tls.port });
+    }
+  }),
+  tls: section({
     min_version: z.enum(['TLSv1.2', 'TLSv1.3']).default('TLSv1.2'),
     certs_dir: z.string().min(1).default('./certs'),
-  }).prefault({}),
-  limits: z.strictObject({
-    max_stanza_bytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(256 * 1024),
-    max_depth: z.number().int().min(4).max(1000).default(32),
-    max_attributes: z.number().int().min(4).max(1000).default(64),
-    max_stream_header_bytes: z.number().int().min(512).max(65536).default(8192),
+  }),
+  limits: section({
+    max_stanza_bytes: int(1024, 16 * 1024 * 1024).default(256 * 1024),
+    max_depth: int(4, 1000).default(32),
+    max_attributes: int(4, 1000).default(64),
+    max_stream_header_bytes: int(512, 65536).default(8192),
     /** Seconds without any traffic before a stream is closed (0: never). */
-    idle_timeout_s: z.number().int().min(0).max(86400).default(600),
+    idle_timeout_s: int(0, 86400).default(600),
     /** Seconds a connection may take from connect to a bound resource. */
-    auth_timeout_s: z.number().int().min(1).max(3600).default(60),
-    auth_failures: z.strictObject({
-      per_account: z.number().int().min(1).max(1000).default(5),
-      per_ip: z.number().int().min(1).max(100000).default(20),
-      window_s: z.number().int().min(1).max(86400).default(300),
-    }).prefault({}),
-    max_connections_per_ip: z.number().int().min(1).max(1_000_000).default(100),
-  }).prefault({}),
-  storage: z.strictObject({
+    auth_timeout_s: int(1, 3600).default(60),
+    auth_failures: section({
+      per_account: int(1, 1000).default(5),
+      per_ip: int(1, 100000).default(20),
+      window_s: int(1, 86400).default(300),
+    }),
+    max_connections_per_ip: int(1, 1_000_000).default(100),
+  }),
+  storage: section({
     provider: z.enum(['embedded']).default('embedded'),
-    embedded: z.strictObject({
+    embedded: section({
       /** normal: durable across process crashes (WAL); full: also across power loss, slower. */
       synchronous: z.enum(['normal', 'full']).default('normal'),
-    }).prefault({}),
-  }).prefault({}),
-  log: z.strictObject({
+    }),
+  }),
+  log: section({
     level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
     format: z.enum(['json', 'pretty']).default('json'),
-  }).prefault({}),
-  sasl: z.strictObject({
-    /** PBKDF2 iterations for newly stored SCRAM keys. */
-    iterations: z.number().int().min(4096).max(1_000_000).default(4096),
+  }),
+  sasl: section({
+    /** PBKDF2 iterations for newly stored SCRAM keys; existing keys keep theirs. */
+    iterations: int(4096, 1_000_000).default(4096),
     /** Offered in this order, where the stream allows them (PLAIN only over TLS). */
-    mechanisms: z.array(z.enum(MECHANISM_NAMES)).min(1).default([...MECHANISM_NAMES]),
-  }).prefault({}),
+    mechanisms: z.array(z.enum(MECHANISM_NAMES)).min(1).default([...MECHANISM_NAMES])
+      .refine((m) => new Set(m).size === m.length, 'must not list a mechanism twice'),
+  }),
 });
 
-type Parsed = z.infer<typeof configSchema>;
-export type HostConfig = Parsed['hosts'][number] & { registration: 'open' | 'closed' | 'admin' };
-export type TernConfig = Omit<Parsed, 'hosts'> & { hosts: HostConfig[] };
-
-/** Registration is open by default only for local development domains. */
-export function defaultRegistration(domain: string): 'open' | 'closed' {
-  return domain === 'localhost' || domain.endsWith('.localhost') ? 'open' : 'closed';
-}
+export type TernConfig = z.infer<typeof configSchema>;
+export type HostConfig = TernConfig['hosts'][number];

@@ -1,76 +1,75 @@
 /**
- * XEP-0030 Service Discovery for the server (§3, §4) and for accounts. Features come from what
- * modules registered (ctx.features.add) and from the disco fold hooks. An account's disco is
- * answered for the account itself and for contacts it shares presence with; anyone else gets
- * service-unavailable, as for a nonexistent account, so the query does not reveal who exists.
+ * XEP-0030 Service Discovery for the server (§3.1, §4.1) and, on their behalf, for its accounts
+ * (§3.1 bare JIDs, §8 security). The server's features are what modules registered with
+ * ctx.features.add, then the 'disco/info/host' fold (identities, features, XEP-0128 extensions).
+ *
+ * Nodes (§3.2, §4.2) are answered by whoever folds something for them; a node nobody describes is
+ * item-not-found. Accounts (§8): disco#info is service-unavailable unless the requester may see
+ * the account's presence, whether or not the account exists; disco#items is then empty instead.
  */
-import xml, { type Element } from '@xmpp/xml';
 import { StanzaError } from '../../core/errors.js';
-import type { DiscoInfo } from '../../core/events.js';
+import type { DiscoContext } from '../../core/events.js';
 import type { IqRequest } from '../../core/iq.js';
 import { defineModule } from '../../core/module.js';
-import '../roster/service.js';
-
-const INFO = 'http://jabber.org/protocol/disco#info';
-const ITEMS = 'http://jabber.org/protocol/disco#items';
-
-function infoElement(info: DiscoInfo): Element {
-  const q = xml('query', { xmlns: INFO });
-  for (const i of info.identities) q.append(xml('identity', { category: i.category, type: i.type, ...(i.name ? { name: i.name } : {}) }));
-  for (const f of [...new Set(info.features)].sort()) q.append(xml('feature', { var: f }));
-  for (const e of info.extensions) q.append(e);
-  return q;
-}
+import { xml } from '../../core/stanza.js';
+import { mayViewAccount } from './access.js';
+import { emptyInfo, infoElement, isEmpty, itemsElement, NS_INFO, NS_ITEMS } from './info.js';
 
 export default defineModule({
   name: 'disco',
   xeps: [{ number: 30, version: '2.5rc3', status: 'complete' }],
   depends: ['accounts'],
   setup(ctx) {
-    ctx.features.add(INFO);
-    ctx.features.add(ITEMS);
-    ctx.features.add(INFO, { account: true });
+    ctx.features.add(NS_INFO);
+    ctx.features.add(NS_ITEMS);
+    ctx.features.add(NS_INFO, { account: true });
+    ctx.features.add(NS_ITEMS, { account: true });
 
-    /** The account exists and the requester may see it (itself, or a contact it shares presence with). */
-    const visibleAccount = async (req: IqRequest): Promise<void> => {
-      const username = req.to.local;
-      const self = req.from.local === username && req.from.domain === ctx.host;
-      if (!(await ctx.services.get('accounts').exists(username))) throw new StanzaError('service-unavailable');
-      if (self) return;
-      const item = await ctx.services.maybe('roster')?.item(username, req.from.bareString);
-      if (item?.subscription !== 'from' && item?.subscription !== 'both') throw new StanzaError('service-unavailable');
+    const discoContext = (req: IqRequest): DiscoContext => {
+      const node: string | undefined = req.payload.attrs.node;
+      return node === undefined ? { to: req.to, from: req.from } : { to: req.to, from: req.from, node };
     };
-    const noNode = (req: IqRequest) => {
-      if (req.payload.attrs.node) throw new StanzaError('item-not-found');
-    };
+    /** Visible to the requester and existing; either failing looks the same from outside. */
+    const visibleAccount = async (req: IqRequest): Promise<boolean> =>
+      (await mayViewAccount(req.from, req.to.local, ctx.host, ctx.services.maybe('roster')))
+      && ctx.services.get('accounts').exists(req.to.local);
 
-    ctx.iq.get(INFO, 'query', (req) => {
-      noNode(req);
-      return infoElement(ctx.foldValue('disco/info/host', {
-        identities: [{ category: 'server', type: 'im', name: 'Tern' }],
-        features: ctx.features.list(),
-        extensions: [],
-      }, { to: req.to, from: req.from }));
+    ctx.iq.get(NS_INFO, 'query', (req) => {
+      const c = discoContext(req);
+      const start = c.node === undefined
+        ? { identities: [{ category: 'server', type: 'im', name: 'Tern' }], features: ctx.features.list(), extensions: [] }
+        : emptyInfo();
+      const info = ctx.foldValue('disco/info/host', start, c);
+      if (isEmpty(info)) throw new StanzaError('item-not-found');
+      return infoElement(info, c.node);
     }, 'host');
 
-    ctx.iq.get(INFO, 'query', async (req) => {
-      await visibleAccount(req);
-      noNode(req);
-      return infoElement(ctx.foldValue('disco/info/account', {
-        identities: [{ category: 'account', type: 'registered' }],
-        features: ctx.features.list({ account: true }),
-        extensions: [],
-      }, { to: req.to, from: req.from }));
+    ctx.iq.get(NS_ITEMS, 'query', (req) => {
+      const c = discoContext(req);
+      const items = ctx.foldValue('disco/items/host', [], c);
+      // An empty answer is right for the server itself (§4.1); for a node it means nobody knows it.
+      if (c.node !== undefined && items.length === 0) throw new StanzaError('item-not-found');
+      return itemsElement(items, c.node);
+    }, 'host');
+
+    ctx.iq.get(NS_INFO, 'query', async (req) => {
+      if (!(await visibleAccount(req))) throw new StanzaError('service-unavailable');
+      const c = discoContext(req);
+      const start = c.node === undefined
+        ? { identities: [{ category: 'account', type: 'registered' }], features: ctx.features.list({ account: true }), extensions: [] }
+        : emptyInfo();
+      const info = ctx.foldValue('disco/info/account', start, c);
+      if (isEmpty(info)) throw new StanzaError('item-not-found');
+      return infoElement(info, c.node);
     }, 'bare');
 
-    ctx.iq.get(ITEMS, 'query', (req) => {
-      noNode(req);
-      return xml('query', { xmlns: ITEMS }, ...ctx.foldValue('disco/items/host', [], { to: req.to, from: req.from }));
-    }, 'host');
-
-    ctx.iq.get(ITEMS, 'query', async (req) => {
-      await visibleAccount(req);
-      return xml('query', { xmlns: ITEMS });
+    ctx.iq.get(NS_ITEMS, 'query', async (req) => {
+      const c = discoContext(req);
+      if (!(await visibleAccount(req))) return itemsElement([], c.node);
+      if (c.node !== undefined) throw new StanzaError('item-not-found');
+      // §4.1: to those allowed to see it, an account's items are its available resources.
+      const resources = ctx.sessions.availableOf(req.to.local).map((s) => xml('item', { jid: s.jid!.toString() }));
+      return itemsElement(resources);
     }, 'bare');
   },
 });

@@ -1,54 +1,62 @@
 /**
- * XEP-0012 Last Activity: the server's uptime (§5), and for an account the time since its last
- * logout with the status it left (§4) — only to the account itself and to contacts subscribed to
- * its presence; others get forbidden.
+ * XEP-0012 Last Activity: the server's uptime (§5); for an account, to those allowed to see its
+ * presence (§4, §7; others get forbidden), 0 while it has an available resource, else the seconds
+ * since its last session ended and the status of its last unavailable presence. Queries to full
+ * JIDs (§6) are the client's to answer; the router delivers them.
  */
-import xml from '@xmpp/xml';
+import type {} from '../../core/accounts.js';
 import { StanzaError } from '../../core/errors.js';
 import { Priority } from '../../core/events.js';
 import { defineModule, keyval } from '../../core/module.js';
-import '../roster/service.js';
+import { maySeePresence } from './access.js';
+import { type LastLogout, lastElement, NS_LAST, secondsSince } from './activity.js';
 
-const NS = 'jabber:iq:last';
-const LAST_STATUS = Symbol('last-activity status');
-
-interface LastLogout { time: number; status: string }
+/** Per-session: the status of the session's last unavailable broadcast, '' if none since it was available. */
+const LEFT_WITH = Symbol('last-activity status');
 
 export default defineModule({
   name: 'last',
-  xeps: [{ number: 12, version: '2.0', status: 'complete' }],
+  xeps: [{ number: 12, version: '2.0', status: 'complete', note: 'idle time of full JIDs (§6) is left to clients' }],
   depends: ['accounts'],
   stores: { last: keyval<LastLogout>('last') },
   setup(ctx) {
     const started = Date.now();
-    const seconds = (since: number) => String(Math.max(0, Math.floor((Date.now() - since) / 1000)));
+    // Accounts being removed: a session they close meanwhile must not leave a record behind.
+    const removed = new Set<string>();
 
-    ctx.iq.get(NS, 'query', () => xml('query', { xmlns: NS, seconds: seconds(started) }), 'host');
+    ctx.iq.get(NS_LAST, 'query', () => lastElement(secondsSince(started, Date.now())), 'host');
 
-    ctx.iq.get(NS, 'query', async (req) => {
+    ctx.iq.get(NS_LAST, 'query', async (req) => {
       const username = req.to.local;
+      if (!(await maySeePresence(req.from, username, ctx.host, ctx.services.maybe('roster')))) throw new StanzaError('forbidden');
       if (!(await ctx.services.get('accounts').exists(username))) throw new StanzaError('service-unavailable');
-      const self = req.from.local === username && req.from.domain === ctx.host;
-      if (!self) {
-        const item = await ctx.services.maybe('roster')?.item(username, req.from.bareString);
-        if (item?.subscription !== 'from' && item?.subscription !== 'both') throw new StanzaError('forbidden');
-      }
-      if (ctx.sessions.availableOf(username).length > 0) return xml('query', { xmlns: NS, seconds: '0' });
+      if (ctx.sessions.availableOf(username).length > 0) return lastElement(0);
       const last = await ctx.stores.last.get(username);
-      if (!last) throw new StanzaError('item-not-found');
-      return xml('query', { xmlns: NS, seconds: seconds(last.time) }, last.status);
+      // Never logged out since this module has kept records: nothing to tell (as ejabberd answers).
+      if (!last) throw new StanzaError('service-unavailable');
+      return lastElement(secondsSince(last.time, Date.now()), last.status);
     }, 'bare');
 
-    // Seen before the presence module handles the broadcast; only noted, never consumed.
+    // Only noted, never consumed: the presence module still broadcasts it.
     ctx.hook('pre-presence/self', ({ stanza, origin }) => {
-      if (origin && stanza.attrs.type === 'unavailable') origin.state.set(LAST_STATUS, stanza.getChildText('status') ?? '');
+      if (!origin) return;
+      const type = stanza.attrs.type;
+      if (type === 'unavailable') origin.state.set(LEFT_WITH, stanza.getChildText('status') ?? '');
+      else if (type === undefined) origin.state.delete(LEFT_WITH);
     }, Priority.Intercept);
+
     ctx.hook('session/closed', async ({ session }) => {
-      if (!session.username || ctx.sessions.sessionsOf(session.username).length > 0) return;
-      const status = (session.state.get(LAST_STATUS) as string | undefined) ?? '';
-      await ctx.stores.last.set(session.username, { time: Date.now(), status });
+      const username = session.username;
+      if (!username || removed.has(username) || ctx.sessions.sessionsOf(username).length > 0) return;
+      await ctx.stores.last.set(username, { time: Date.now(), status: (session.state.get(LEFT_WITH) as string | undefined) ?? '' });
+      if (removed.has(username)) await ctx.stores.last.set(username, undefined);
     });
-    ctx.hook('user/deleting', async ({ username }) => { await ctx.stores.last.set(username, undefined); });
-    ctx.features.add(NS);
+    ctx.hook('user/deleting', async ({ username }) => {
+      removed.add(username);
+      await ctx.stores.last.set(username, undefined);
+    });
+    ctx.hook('user/created', ({ username }) => { removed.delete(username); });
+
+    ctx.features.add(NS_LAST);
   },
 });

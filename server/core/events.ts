@@ -61,6 +61,12 @@ export type EventMap = { [N in StanzaEventName]: StanzaEvent } & {
   /** A session sent its initial available presence (RFC 6121 §4.2). */
   'session/initial-presence': SessionEvent;
   'session/closed': SessionClosedEvent;
+  /** XEP-0198: the session's connection is gone and it waits for a resume (push notifications build on it). */
+  'session/hibernated': SessionEvent;
+  /** XEP-0198: a hibernated session was resumed on a new connection. */
+  'session/resumed': SessionEvent;
+  /** The offline module stored a message for a user (push notifications build on it). */
+  'message/offline': { stanza: Element; username: string };
   'user/created': UserEvent;
   /** An account is being removed: modules delete what they keep for it. */
   'user/deleting': UserEvent;

@@ -28,7 +28,20 @@ export interface Session {
   /** Per-module session state, keyed by a symbol each module owns. */
   readonly state: Map<symbol, unknown>;
   readonly closed: boolean;
+  /**
+   * XEP-0198 §5: true while the session waits for its client to resume. It stays bound; what is
+   * sent to it now is queued for the resumed stream (or, if that never comes, for offline storage).
+   */
+  readonly hibernated: boolean;
+  /**
+   * XEP-0352: sees every outbound stanza first and returns true when it holds the stanza back; it
+   * releases what it held with sendDirect (the CSI module sets it while the client is inactive).
+   */
+  outboundFilter?: (stanza: Element) => boolean;
+  /** Sends through outboundFilter. */
   send(stanza: Element): void;
+  /** Sends without outboundFilter. */
+  sendDirect(stanza: Element): void;
   close(error?: StreamError): void;
 }
 

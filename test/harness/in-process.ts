@@ -63,8 +63,11 @@ export class RecordingSession implements Session {
   presence?: Element;
   rosterInterested = false;
   closed = false;
+  hibernated = false;
+  outboundFilter?: (stanza: Element) => boolean;
   constructor(readonly jid: Jid, readonly username: string) {}
-  send(el: Element): void { if (!this.closed) this.got.push(el); }
+  send(el: Element): void { if (!this.outboundFilter?.(el)) this.sendDirect(el); }
+  sendDirect(el: Element): void { if (!this.closed) this.got.push(el); }
   close(): void { this.closed = true; }
   /** Removes and returns the first stanza that matches. */
   take(pred: (el: Element) => boolean, what: string): Element {

@@ -122,7 +122,16 @@ export class C2SStream implements Session {
 
   // ---- output ----
 
+  outboundFilter?: (stanza: Element) => boolean;
+
+  get hibernated(): boolean { return false; }
+
   send(stanza: Element): void {
+    if (this.outboundFilter?.(stanza)) return;
+    this.sendDirect(stanza);
+  }
+
+  sendDirect(stanza: Element): void {
     this.write(stanza.toString());
   }
 

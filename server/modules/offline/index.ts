@@ -25,7 +25,14 @@ export default defineModule({
       sessions: ctx.sessions,
       log: ctx.log,
     });
-    ctx.provide('offline', { store: offline.store, count: offline.count, whenSettled: offline.whenSettled });
+    ctx.provide('offline', {
+      store: async (username, stanza) => {
+        await offline.store(username, stanza);
+        ctx.fire('message/offline', { stanza, username });
+      },
+      count: offline.count,
+      whenSettled: offline.whenSettled,
+    });
     ctx.features.add('msgoffline');
     // Not awaited: other handlers of the presence need not wait for a long backlog to go out.
     ctx.hook('session/initial-presence', ({ session }) => { void offline.deliver(session); }, Priority.Intercept);

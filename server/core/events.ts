@@ -43,6 +43,8 @@ export interface StanzaEvent {
 }
 
 export interface SessionEvent { session: Session }
+/** A top-level element of a bound client stream that is not a stanza (XEP-0352's <active/>, say). */
+export interface NonzaEvent { session: Session; element: Element }
 /** A message handed to a local user's sessions (RFC 6121 §8.5), naming the sessions that got it. */
 export interface DeliveredEvent { stanza: Element; username: string; sessions: readonly Session[] }
 export interface SessionClosedEvent { session: Session; reason: string; error?: Error }
@@ -58,6 +60,8 @@ export type EventMap = { [N in StanzaEventName]: StanzaEvent } & {
   /** Fired synchronously by the message module after live delivery (carbons, archives). */
   'message/delivered': DeliveredEvent;
   'session/bound': SessionEvent;
+  /** A non-stanza element on a bound stream; a handler that takes it returns HANDLED, else unsupported-stanza-type. */
+  'stream/nonza': NonzaEvent;
   /** A session sent its initial available presence (RFC 6121 §4.2). */
   'session/initial-presence': SessionEvent;
   'session/closed': SessionClosedEvent;

@@ -12,6 +12,7 @@ import xml, { type Element } from '@xmpp/xml';
 import forge from 'node-forge';
 import type { Logger } from 'pino';
 import { NS_SASL, NS_STREAMS, SaslFailure, StanzaError, StreamError } from '../errors.js';
+import { HANDLED } from '../events.js';
 import type { Host } from '../host.js';
 import { Jid, JidError, prepareResource } from '../jid.js';
 import type { Router } from '../router.js';
@@ -293,6 +294,7 @@ export class C2SStream implements Session {
         this.send(iqResult(el));
         return;
       }
+      if (el.name !== 'message' && el.name !== 'presence' && el.name !== 'iq') return this.nonza(el);
       return this.cfg.router.process(this, el);
     }
     if (this.phase !== 'negotiating') return;
@@ -311,6 +313,14 @@ export class C2SStream implements Session {
     }
     if (el.name === 'iq' && el.attrs.type === 'set' && iqPayload(el)?.attrs.xmlns === NS_BIND) return this.bind(el);
     throw new StreamError('not-authorized', 'bind a resource first');
+  }
+
+  /** Stream-level elements of extensions (XEP-0352 CSI); nobody taking one is RFC 6120 §4.9.3.23. */
+  private nonza(el: Element): void | Promise<void> {
+    const r = this.hostObj!.bus.fire('stream/nonza', { session: this, element: el });
+    if (r === HANDLED) return;
+    if (r instanceof Promise) return r.then((v) => { if (v !== HANDLED) throw new StreamError('unsupported-stanza-type'); });
+    throw new StreamError('unsupported-stanza-type');
   }
 
   // ---- STARTTLS (RFC 6120 §5.4) ----

@@ -14,6 +14,8 @@ import { HookBus } from './core/events.js';
 import { Host } from './core/host.js';
 import { type ModuleDefinition, ServiceRegistry } from './core/module.js';
 import { Router } from './core/router.js';
+import type { C2SStream } from './core/stream/c2s.js';
+import { ResumptionRegistry } from './core/stream/sm.js';
 import { AuthThrottle } from './core/stream/throttle.js';
 import { type Listener, listenC2S } from './core/transports/tcp.js';
 import { createLogger } from './logging.js';
@@ -27,6 +29,8 @@ export interface StartOptions {
 
 export class TernServer {
   private readonly listeners: Listener[] = [];
+  /** XEP-0198 sessions that can be resumed, across listeners. */
+  private readonly resumable = new ResumptionRegistry<C2SStream>();
   private stopping?: Promise<void>;
 
   private constructor(
@@ -97,6 +101,12 @@ export class TernServer {
       mechanisms: config.sasl.mechanisms,
       throttle: new AuthThrottle({ perAccount: limits.auth_failures.per_account, perIp: limits.auth_failures.per_ip, windowMs: limits.auth_failures.window_s * 1000 }),
       log: log.child({ part: 'c2s' }),
+      sm: {
+        resumeTimeoutMs: config.stream_management.resume_timeout_s * 1000,
+        maxUnacked: config.stream_management.max_unacked,
+        ackTimeoutMs: config.stream_management.ack_timeout_s * 1000,
+        registry: this.resumable,
+      },
     };
     const c2s = config.listeners.c2s;
     this.listeners.push(await listenC2S({
@@ -133,6 +143,9 @@ export class TernServer {
       await Promise.all(this.listeners.map((l) => l.close().catch(() => {})).concat(
         this.listeners.flatMap((l) => [...l.streams].map(async (s) => s.close(new StreamError('system-shutdown')))),
       ));
+      // Hibernated sessions have no connection in any listener; what they hold goes to offline storage.
+      for (const s of this.resumable.sessions()) s.close(new StreamError('system-shutdown'));
+      await this.resumable.settled();
       await this.bus.notify('server/stopping', { reason });
       for (const host of this.hosts.values()) await host.unloadAll();
       await this.storage.close();

@@ -74,6 +74,7 @@ describe('config', () => {
           auth_failures: { per_account: 5, per_ip: 20, window_s: 300 },
           max_connections_per_ip: 100,
         },
+        stream_management: { resume_timeout_s: 300, max_unacked: 1000, ack_timeout_s: 60 },
         storage: { provider: 'embedded', embedded: { synchronous: 'normal' } },
         log: { level: 'info', format: 'json' },
         sasl: { iterations: 4096, mechanisms: ['SCRAM-SHA-256-PLUS', 'SCRAM-SHA-1-PLUS', 'SCRAM-SHA-256', 'SCRAM-SHA-1', 'PLAIN'] },

@@ -157,6 +157,15 @@ export const configSchema = z.strictObject({
     }),
     max_connections_per_ip: int(1, 1_000_000).default(100),
   }),
+  /** XEP-0198 stream management. */
+  stream_management: section({
+    /** Longest a session waits for its client to resume after the connection is lost (0: no resumption). */
+    resume_timeout_s: int(0, 86400).default(300),
+    /** Unacknowledged stanzas a hibernated session may hold (a connected one ten times as many); beyond it the session ends and its messages go to offline storage. */
+    max_unacked: int(10, 100_000).default(1000),
+    /** Seconds to wait for an answer to the server's <r/> before the connection counts as dead (0: wait forever). */
+    ack_timeout_s: int(0, 3600).default(60),
+  }),
   storage: section({
     provider: z.enum(['embedded']).default('embedded'),
     embedded: section({

@@ -18,7 +18,8 @@ import { Jid, JidError, prepareResource } from '../jid.js';
 import type { Router } from '../router.js';
 import { ChannelBindingUnsupported, MECHANISMS, type SaslMechanism } from '../sasl/mechanism.js';
 import type { Session } from '../sessions.js';
-import { errorReply, iqPayload, iqResult } from '../stanza.js';
+import { errorReply, iqPayload, iqResult, withAttrs } from '../stanza.js';
+import { NS_SM, OutboundQueue, parseH, type ResumptionRegistry } from './sm.js';
 import type { AuthThrottle } from './throttle.js';
 import { type XmlLimits, XmlStreamParser } from './xml-parser.js';
 
@@ -45,9 +46,29 @@ export interface C2SConfig {
   mechanisms: readonly string[];
   throttle: AuthThrottle;
   log: Logger;
-  /** Called when the stream is gone (for connection accounting). */
+  /** XEP-0198; one registry for every listener, so a session can resume on either port. */
+  sm: { resumeTimeoutMs: number; maxUnacked: number; ackTimeoutMs: number; registry: ResumptionRegistry<C2SStream> };
+  /** Called when the connection is gone (for connection accounting). */
   onClose?(stream: C2SStream): void;
+  /** A resumed session took over this stream's connection (XEP-0198 §5). */
+  onTakeover?(from: C2SStream, to: C2SStream): void;
 }
+
+/** Stream management state of a session, from <enable/> on (XEP-0198 §3). */
+interface SmState {
+  /** Resumption id; undefined when the session is not resumable. */
+  id?: string;
+  timeoutMs: number;
+  /** Stanzas received and handled since enabling (the server's h, §4). */
+  inbound: number;
+  queue: OutboundQueue;
+  /** An <r/> is out and not yet answered. */
+  requested: boolean;
+  ackTimer?: NodeJS.Timeout;
+}
+
+const NS_DELAY = 'urn:xmpp:delay';
+const NS_HINTS = 'urn:xmpp:hints';
 
 type Phase = 'await-header' | 'negotiating' | 'bound' | 'closed';
 
@@ -58,6 +79,24 @@ function flushAll(): void {
   flushScheduled = false;
   for (const s of dirty) s.flush();
   dirty.clear();
+}
+
+/**
+ * XEP-0198 §4 leaves it to the server when to send <r/>. Asking after every stanza doubles the
+ * traffic of a chat; so a session asks at once only when many stanzas are waiting, and otherwise
+ * within ACK_DELAY_MS, by one timer for all sessions.
+ */
+const ACK_BATCH = 10;
+/** A connected session may hold this many times max_unacked before it counts as not acknowledging at all. */
+const CONNECTED_UNACKED_FACTOR = 10;
+const ACK_DELAY_MS = 1000;
+const ackDue = new Set<C2SStream>();
+let ackTimer: NodeJS.Timeout | undefined;
+function requestDueAcks(): void {
+  ackTimer = undefined;
+  const due = [...ackDue];
+  ackDue.clear();
+  for (const s of due) s.requestAckIfDue();
 }
 
 export class C2SStream implements Session {
@@ -71,7 +110,7 @@ export class C2SStream implements Session {
   rosterInterested = false;
 
   private socket: Socket;
-  private readonly parser: XmlStreamParser;
+  private parser: XmlStreamParser;
   private phase: Phase = 'await-header';
   private hostObj?: Host;
   private headerSent = false;
@@ -86,15 +125,23 @@ export class C2SStream implements Session {
   private authTimer?: NodeJS.Timeout;
   private logger?: Logger;
   private _closed = false;
+  private sm?: SmState;
+  private hib = false;
+  private hibTimer?: NodeJS.Timeout;
+  /** Accounting callbacks of the listener that accepted the current connection. */
+  private conn: Pick<C2SConfig, 'onClose' | 'onTakeover'>;
+  private readonly parserHandler;
 
   constructor(socket: Socket, private readonly cfg: C2SConfig, private isSecure: boolean) {
     this.socket = socket;
-    this.parser = new XmlStreamParser(cfg.limits, {
-      streamStart: (name, attrs) => this.onStreamStart(name, attrs),
-      stanza: (el) => this.onElement(el),
+    this.conn = { onClose: cfg.onClose, onTakeover: cfg.onTakeover };
+    this.parserHandler = {
+      streamStart: (name: string, attrs: Record<string, string>) => this.onStreamStart(name, attrs),
+      stanza: (el: Element) => this.onElement(el),
       streamEnd: () => this.close(),
-      error: (err) => this.streamError(err),
-    });
+      error: (err: StreamError) => this.streamError(err),
+    };
+    this.parser = new XmlStreamParser(cfg.limits, this.parserHandler);
     this.attach(socket);
     if (cfg.limits.authTimeoutMs > 0) {
       this.authTimer = setTimeout(() => this.streamError(new StreamError('connection-timeout', 'authentication took too long')), cfg.limits.authTimeoutMs);
@@ -117,15 +164,20 @@ export class C2SStream implements Session {
     socket.on('error', (err) => this.log.debug({ err }, 'socket error'));
     socket.on('close', () => this.onSocketClosed());
     if (this.cfg.limits.idleTimeoutMs > 0) {
-      socket.setTimeout(this.cfg.limits.idleTimeoutMs, () => this.streamError(new StreamError('connection-timeout')));
+      socket.setTimeout(this.cfg.limits.idleTimeoutMs, () => {
+        // A silent connection of a resumable session is most likely a dead mobile link.
+        if (this.resumable()) this.hibernate();
+        else this.streamError(new StreamError('connection-timeout'));
+      });
     }
+    if (this.busy) socket.pause();
   }
 
   // ---- output ----
 
   outboundFilter?: (stanza: Element) => boolean;
 
-  get hibernated(): boolean { return false; }
+  get hibernated(): boolean { return this.hib; }
 
   send(stanza: Element): void {
     if (this.outboundFilter?.(stanza)) return;
@@ -133,6 +185,15 @@ export class C2SStream implements Session {
   }
 
   sendDirect(stanza: Element): void {
+    if (this._closed) return;
+    const sm = this.sm;
+    if (sm) {
+      sm.queue.push(stanza, Date.now());
+      // A live client acknowledges a burst only after it has read it; a hibernated one cannot.
+      const limit = this.hib ? this.cfg.sm.maxUnacked : this.cfg.sm.maxUnacked * CONNECTED_UNACKED_FACTOR;
+      if (sm.queue.length > limit) return this.overflow();
+      if (this.hib) return;
+    }
     this.write(stanza.toString());
   }
 
@@ -152,8 +213,16 @@ export class C2SStream implements Session {
       this.out.length = 0;
       return;
     }
-    const data = this.out.length === 1 ? this.out[0]! : this.out.join('');
+    let data = this.out.length === 1 ? this.out[0]! : this.out.join('');
     this.out.length = 0;
+    const sm = this.sm;
+    if (sm && !sm.requested && sm.queue.length > 0 && !this._closed) {
+      if (sm.queue.length >= ACK_BATCH) data += this.requestAck(sm);
+      else {
+        ackDue.add(this);
+        ackTimer ??= setTimeout(requestDueAcks, ACK_DELAY_MS).unref();
+      }
+    }
     this.socket.write(data);
     if (this.socket.writableLength > MAX_QUEUED_BYTES) {
       this.socket.destroy();
@@ -214,6 +283,7 @@ export class C2SStream implements Session {
     } else {
       features.append(xml('bind', { xmlns: NS_BIND }));
       features.append(xml('session', { xmlns: NS_SESSION }, xml('optional')));
+      features.append(xml('sm', { xmlns: NS_SM }));
     }
     const extra = host.bus.fold('stream/features', [], { session: this, authenticated: this.authenticated, bound: this.phase === 'bound' });
     for (const f of extra) features.append(f);
@@ -290,6 +360,8 @@ export class C2SStream implements Session {
 
   private dispatch(el: Element): void | Promise<void> {
     if (this.phase === 'bound') {
+      if (el.attrs.xmlns === NS_SM) return this.smElement(el);
+      if (this.sm && (el.name === 'message' || el.name === 'presence' || el.name === 'iq')) this.sm.inbound = (this.sm.inbound + 1) >>> 0;
       if (el.name === 'iq' && el.attrs.type === 'set' && iqPayload(el)?.attrs.xmlns === NS_SESSION) {
         this.send(iqResult(el));
         return;
@@ -312,6 +384,9 @@ export class C2SStream implements Session {
       throw new StreamError('not-authorized');
     }
     if (el.name === 'iq' && el.attrs.type === 'set' && iqPayload(el)?.attrs.xmlns === NS_BIND) return this.bind(el);
+    if (ns === NS_SM && el.name === 'resume') return this.resume(el);
+    // XEP-0198 §3: enabling needs a bound resource.
+    if (ns === NS_SM && el.name === 'enable') return this.smFailed('unexpected-request');
     throw new StreamError('not-authorized', 'bind a resource first');
   }
 
@@ -321,6 +396,215 @@ export class C2SStream implements Session {
     if (r === HANDLED) return;
     if (r instanceof Promise) return r.then((v) => { if (v !== HANDLED) throw new StreamError('unsupported-stanza-type'); });
     throw new StreamError('unsupported-stanza-type');
+  }
+
+  // ---- stream management (XEP-0198) ----
+
+  private smElement(el: Element): void {
+    const sm = this.sm;
+    switch (el.name) {
+      case 'enable': return this.enableSm(el);
+      case 'r':
+        if (!sm) throw new StreamError('unsupported-stanza-type', 'stream management is not enabled');
+        this.write(`<a xmlns='${NS_SM}' h='${sm.inbound}'/>`);
+        return;
+      case 'a': {
+        if (!sm) throw new StreamError('unsupported-stanza-type', 'stream management is not enabled');
+        const h = parseH(el.attrs.h);
+        if (h === undefined) throw new StreamError('invalid-xml', "'h' must be an unsigned 32-bit integer");
+        if (!sm.queue.ack(h)) return this.countTooHigh(h);
+        sm.requested = false;
+        if (sm.ackTimer) clearTimeout(sm.ackTimer);
+        sm.ackTimer = undefined;
+        return;
+      }
+      // §5: resumption happens instead of binding, never on a bound stream.
+      case 'resume': return this.smFailed('unexpected-request');
+      default: throw new StreamError('unsupported-stanza-type');
+    }
+  }
+
+  private enableSm(el: Element): void {
+    if (this.sm) return this.smFailed('unexpected-request');
+    const wantsResume = el.attrs.resume === 'true' || el.attrs.resume === '1';
+    const maxS = Math.floor(this.cfg.sm.resumeTimeoutMs / 1000);
+    const asked = Number.parseInt(el.attrs.max ?? '', 10);
+    // §3: the client's max is a preference; the server's limit wins.
+    const timeoutS = Number.isFinite(asked) && asked > 0 ? Math.min(asked, maxS) : maxS;
+    const resumable = wantsResume && timeoutS > 0;
+    const sm: SmState = { timeoutMs: timeoutS * 1000, inbound: 0, queue: new OutboundQueue(), requested: false };
+    if (resumable) {
+      sm.id = randomBytes(18).toString('base64url');
+      this.cfg.sm.registry.add(sm.id, this);
+    }
+    this.write(resumable ? `<enabled xmlns='${NS_SM}' id='${sm.id}' resume='true' max='${timeoutS}'/>` : `<enabled xmlns='${NS_SM}'/>`);
+    this.sm = sm;
+  }
+
+  private smFailed(condition: string, h?: number): void {
+    const hAttr = h === undefined ? '' : ` h='${h}'`;
+    this.write(`<failed xmlns='${NS_SM}'${hAttr}><${condition} xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></failed>`);
+  }
+
+  /** §4: the peer acknowledged stanzas never sent; the stream cannot be trusted any more. */
+  private countTooHigh(h: number): void {
+    const sent = this.sm!.queue.sent;
+    this.log.info({ h, sent }, 'stream error: handled-count-too-high');
+    this.writeNow(`<stream:error><undefined-condition xmlns='${NS_STREAMS}'/><handled-count-too-high xmlns='${NS_SM}' h='${h}' send-count='${sent}'/></stream:error></stream:stream>`);
+    this.shutdown('undefined-condition');
+  }
+
+  requestAckIfDue(): void {
+    const sm = this.sm;
+    if (sm && !sm.requested && sm.queue.length > 0 && !this._closed && !this.hib) this.write(this.requestAck(sm));
+  }
+
+  /** Sent when stanzas are waiting for an acknowledgement. */
+  private requestAck(sm: SmState): string {
+    sm.requested = true;
+    if (this.cfg.sm.ackTimeoutMs > 0) {
+      sm.ackTimer = setTimeout(() => {
+        sm.ackTimer = undefined;
+        this.log.debug('no acknowledgement in time');
+        if (this.resumable()) this.hibernate();
+        else this.streamError(new StreamError('connection-timeout', 'no acknowledgement'));
+      }, this.cfg.sm.ackTimeoutMs);
+      sm.ackTimer.unref();
+    }
+    return `<r xmlns='${NS_SM}'/>`;
+  }
+
+  private resumable(): boolean {
+    return this.sm?.id !== undefined && this.phase === 'bound' && !this._closed;
+  }
+
+  /** Too much unacknowledged output: end the session (what it holds goes to offline storage). */
+  private overflow(): void {
+    if (this.hib) return this.endHibernated('unacknowledged queue full');
+    this.log.info({ unacked: this.sm!.queue.length }, 'client does not acknowledge');
+    this.streamError(new StreamError('resource-constraint', 'too many unacknowledged stanzas'));
+  }
+
+  /** §5: the connection is gone but the session waits for a resume. */
+  private hibernate(): void {
+    const sm = this.sm!;
+    if (sm.queue.length > this.cfg.sm.maxUnacked) {
+      this.dropConnection();
+      this._closed = true;
+      return this.release('unacknowledged queue too long to hibernate');
+    }
+    this.dropConnection();
+    this.hib = true;
+    sm.requested = false;
+    if (sm.ackTimer) clearTimeout(sm.ackTimer);
+    sm.ackTimer = undefined;
+    this.hibTimer = setTimeout(() => this.endHibernated('resumption timed out'), sm.timeoutMs);
+    this.hibTimer.unref();
+    this.log.info({ unacked: sm.queue.length, timeoutMs: sm.timeoutMs }, 'session hibernated');
+    this.hostObj!.bus.notify('session/hibernated', { session: this }).catch((err) => this.log.error({ err }, 'session/hibernated failed'));
+  }
+
+  private endHibernated(reason: string): void {
+    if (this._closed) return;
+    this._closed = true;
+    this.release(reason);
+  }
+
+  /** Forgets the current connection without ending the session. */
+  private dropConnection(): void {
+    const s = this.socket;
+    for (const ev of ['data', 'close', 'error', 'timeout', 'end']) s.removeAllListeners(ev);
+    s.on('error', () => {});
+    s.setTimeout(0);
+    s.destroy();
+    dirty.delete(this);
+    this.out.length = 0;
+    this.connectionGone();
+  }
+
+  private connectionGone(): void {
+    const onClose = this.conn.onClose;
+    this.conn = {};
+    onClose?.(this);
+  }
+
+  /** On the new stream (still unbound): find the hibernated session and move this connection into it. */
+  private resume(el: Element): void {
+    const h = parseH(el.attrs.h);
+    const previd = el.attrs.previd;
+    if (h === undefined || !previd) return this.smFailed('bad-request');
+    const old = this.cfg.sm.registry.get(previd);
+    // The same answer for an unknown id and for someone else's: ids are not to be probed.
+    if (!old || old._closed || old.username !== this.username || old.host !== this.host) return this.smFailed('item-not-found');
+    old.takeOver(this, h);
+  }
+
+  private takeOver(from: C2SStream, h: number): void {
+    const sm = this.sm!;
+    if (!sm.queue.ack(h)) {
+      from.sm = sm; // for the error's send-count
+      from.countTooHigh(h);
+      from.sm = undefined;
+      return this.endHibernated('resumed with an impossible count');
+    }
+    if (!this.hib) this.dropConnection();
+    if (this.hibTimer) clearTimeout(this.hibTimer);
+    this.hibTimer = undefined;
+    this.hib = false;
+    from.flush();
+    const socket = from.handOver();
+    this.socket = socket;
+    this.isSecure = from.isSecure;
+    this.parser = from.parser;
+    this.parser.setHandler(this.parserHandler);
+    this.conn = from.conn;
+    from.conn = {};
+    this.conn.onTakeover?.(from, this);
+    this.logger = undefined;
+    this.attach(socket);
+    this.write(`<resumed xmlns='${NS_SM}' h='${sm.inbound}' previd='${sm.id}'/>`);
+    const domain = this.host;
+    for (const u of sm.queue.pending()) this.write(delayed(u.stanza, domain, u.at).toString());
+    this.log.info({ resent: sm.queue.length }, 'session resumed');
+    this.hostObj!.bus.notify('session/resumed', { session: this }).catch((err) => this.log.error({ err }, 'session/resumed failed'));
+  }
+
+  /** This (unbound) stream gives its connection to a resumed session and ends quietly. */
+  private handOver(): Socket {
+    const s = this.socket;
+    for (const ev of ['data', 'close', 'error', 'timeout', 'end']) s.removeAllListeners(ev);
+    s.setTimeout(0);
+    this._closed = true;
+    this.released = true;
+    if (this.authTimer) clearTimeout(this.authTimer);
+    dirty.delete(this);
+    this.out.length = 0;
+    this.queue.length = 0;
+    return s;
+  }
+
+  /**
+   * The session is over with stanzas never acknowledged (§4, end: "treat them as RFC 6120 says
+   * for undeliverable stanzas"): messages that offline storage would take go there, IQ requests
+   * get service-unavailable as for a resource that went away (RFC 6121 §8.5.3.2.1), and the rest
+   * (presence, results, errors, chat states) is dropped.
+   */
+  private settleUnacked(sm: SmState): void {
+    const items = sm.queue.drain();
+    if (items.length === 0) return;
+    const host = this.hostObj!;
+    const offline = host.services.maybe('offline');
+    let stored = 0;
+    for (const { stanza } of items) {
+      if (stanza.name === 'iq') {
+        if (stanza.attrs.type === 'get' || stanza.attrs.type === 'set') this.cfg.router.reject(stanza, new StanzaError('service-unavailable'));
+        continue;
+      }
+      if (stanza.name !== 'message' || !offline || !storable(stanza)) continue;
+      stored++;
+      this.cfg.sm.registry.track(offline.store(this.username!, stanza).catch((err) => this.log.warn({ err }, 'unacknowledged message could not be stored')));
+    }
+    this.log.info({ unacked: items.length, stored }, 'unacknowledged stanzas settled');
   }
 
   // ---- STARTTLS (RFC 6120 §5.4) ----
@@ -477,6 +761,7 @@ export class C2SStream implements Session {
   // ---- closing ----
 
   streamError(err: StreamError): void {
+    if (this.hib) return this.endHibernated(err.condition);
     if (this._closed) return;
     if (!this.headerSent) this.sendHeader(this.hostObj?.domain ?? '', {});
     const text = err.text ? `<text xmlns='${NS_STREAMS}' xml:lang='en'>${escapeText(err.text)}</text>` : '';
@@ -486,6 +771,7 @@ export class C2SStream implements Session {
   }
 
   close(error?: StreamError): void {
+    if (this.hib) return this.endHibernated(error?.condition ?? 'closed');
     if (error) return this.streamError(error);
     if (this._closed) return;
     if (!this.headerSent) this.sendHeader(this.hostObj?.domain ?? '', {});
@@ -503,6 +789,7 @@ export class C2SStream implements Session {
   }
 
   private onSocketClosed(): void {
+    if (this.resumable()) return this.hibernate();
     if (!this._closed) {
       this._closed = true;
       this.release('disconnected');
@@ -514,16 +801,40 @@ export class C2SStream implements Session {
     if (this.released) return;
     this.released = true;
     if (this.authTimer) clearTimeout(this.authTimer);
+    if (this.hibTimer) clearTimeout(this.hibTimer);
     dirty.delete(this);
+    ackDue.delete(this);
     this.queue.length = 0;
-    this.cfg.onClose?.(this);
+    this.connectionGone();
     const host = this.hostObj;
     if (!host || !this.jid) return;
+    const sm = this.sm;
+    if (sm) {
+      if (sm.ackTimer) clearTimeout(sm.ackTimer);
+      if (sm.id) this.cfg.sm.registry.delete(sm.id, this);
+      this.settleUnacked(sm);
+    }
     const wasBound = host.sessions.unbind(this);
     if (wasBound || this.phase === 'bound') {
       host.bus.notify('session/closed', { session: this, reason, error }).catch((err) => this.log.error({ err }, 'session/closed failed'));
     }
   }
+}
+
+/** A message or presence re-sent after resumption says when it was first sent (XEP-0203). */
+function delayed(stanza: Element, domain: string, at: number): Element {
+  if (stanza.name === 'iq' || stanza.getChild('delay', NS_DELAY)) return stanza;
+  const copy = withAttrs(stanza, {});
+  copy.append(xml('delay', { xmlns: NS_DELAY, from: domain, stamp: new Date(at).toISOString() }));
+  return copy;
+}
+
+/** What offline storage takes (XEP-0160 §3 and XEP-0334 hints): chat and normal messages with a body. */
+function storable(m: Element): boolean {
+  const type = m.attrs.type ?? 'normal';
+  if (type !== 'chat' && type !== 'normal') return false;
+  if (m.getChild('no-store', NS_HINTS) || m.getChild('no-permanent-store', NS_HINTS)) return false;
+  return m.getChild('body') !== undefined;
 }
 
 function decodeSasl(text: string): Buffer | undefined {

@@ -58,8 +58,13 @@ export class XmlStreamParser {
   private preHeader = '';
   private failed = false;
 
-  constructor(private readonly limits: XmlLimits, private readonly handler: XmlStreamHandler) {
+  constructor(private readonly limits: XmlLimits, private handler: XmlStreamHandler) {
     this.reset();
+  }
+
+  /** Hands the rest of this stream to another handler (XEP-0198 resumption moves a connection into the old session). */
+  setHandler(handler: XmlStreamHandler): void {
+    this.handler = handler;
   }
 
   /** A fresh parser for a restarted stream (after STARTTLS and SASL, RFC 6120 §4.3.3). */

@@ -30,7 +30,7 @@ export function isLoopback(addr: string | undefined): boolean {
   return addr === '::1' || addr.startsWith('127.') || addr.startsWith('::ffff:127.');
 }
 
-export async function listenC2S(opts: ListenerOptions, streamCfg: Omit<C2SConfig, 'allowPlaintextAuth' | 'onClose'>, log: Logger): Promise<Listener> {
+export async function listenC2S(opts: ListenerOptions, streamCfg: Omit<C2SConfig, 'allowPlaintextAuth' | 'onClose' | 'onTakeover'>, log: Logger): Promise<Listener> {
   const streams = new Set<C2SStream>();
   const perIp = new Map<string, number>();
 
@@ -53,6 +53,11 @@ export async function listenC2S(opts: ListenerOptions, streamCfg: Omit<C2SConfig
         const left = (perIp.get(ip) ?? 1) - 1;
         if (left <= 0) perIp.delete(ip);
         else perIp.set(ip, left);
+      },
+      // XEP-0198 resumption: the connection now belongs to the resumed session.
+      onTakeover: (from, to) => {
+        streams.delete(from);
+        streams.add(to);
       },
     }, secure);
     streams.add(stream);

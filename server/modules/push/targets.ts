@@ -12,7 +12,9 @@
  *   its own session or the archive when opened).
  *
  * A device that enables push again from another resource moves its registration there (the last
- * request wins, §5).
+ * request wins, §5). Not deduplicated yet: a message pushed while queued for a hibernated session
+ * and later moved to offline storage (when stream management gives up on the session) is counted
+ * and pushed again.
  */
 import type { Session } from '../../core/sessions.js';
 import type { Registration } from './registrations.js';

@@ -56,6 +56,7 @@ describe('config', () => {
           username_policy: { min_length: 1, max_length: 64, pattern: null },
           password_policy: { min_length: 8, max_length: 1024, pattern: null },
           offline: { max_messages: 1000 },
+          push: { include_body: false, include_sender: true, min_interval_s: 5, max_registrations: 10 },
           muc: { enabled: true, domain: 'conference.localhost' },
         }],
         data_dir: path.join(dir, 'data'),

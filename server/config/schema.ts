@@ -90,6 +90,17 @@ const hostSchema = z.strictObject({
     /** Messages kept per user for their next login; beyond it senders get resource-constraint. */
     max_messages: int(0, 1_000_000).default(1000),
   }),
+  /** XEP-0357 push notifications: what a notification may tell the app server, and how often. */
+  push: section({
+    /** The body of the last message goes to the (third-party) app server only if the operator says so. */
+    include_body: z.boolean().default(false),
+    /** The bare JID of the last message's sender. */
+    include_sender: z.boolean().default(true),
+    /** At most one notification per registration in this many seconds; a burst becomes one with its count (0: none held back). */
+    min_interval_s: int(0, 3600).default(5),
+    /** Registrations kept per account; enabling one more drops the oldest. */
+    max_registrations: int(1, 100).default(10),
+  }),
   /** Reserved for the MUC module (XEP-0045); the domain defaults to conference.<domain>. */
   muc: section({
     enabled: z.boolean().default(true),

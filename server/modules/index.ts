@@ -8,11 +8,12 @@ import message from './message/index.js';
 import offline from './offline/index.js';
 import ping from './ping/index.js';
 import presence from './presence/index.js';
+import push from './push/index.js';
 import register from './register/index.js';
 import roster from './roster/index.js';
 import time from './time/index.js';
 import version from './version/index.js';
 
 export const allModules: readonly ModuleDefinition<any, any>[] = [
-  accounts, register, roster, presence, message, offline, carbons, disco, ping, version, time, last,
+  accounts, register, roster, presence, message, offline, carbons, push, disco, ping, version, time, last,
 ];

@@ -55,7 +55,7 @@ describe('config', () => {
           modules_disabled: [],
           username_policy: { min_length: 1, max_length: 64, pattern: null },
           password_policy: { min_length: 8, max_length: 1024, pattern: null },
-          offline: { max_messages: 1000 },
+          offline: { max_messages: 1000, max_bytes: 10_485_760, max_age_s: 2_592_000, sweep_interval_s: 300 },
           push: { include_body: false, include_sender: true, min_interval_s: 5, max_registrations: 10 },
           muc: { enabled: true, domain: 'conference.localhost' },
         }],

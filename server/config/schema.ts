@@ -89,6 +89,12 @@ const hostSchema = z.strictObject({
   offline: section({
     /** Messages kept per user for their next login; beyond it senders get resource-constraint. */
     max_messages: int(0, 1_000_000).default(1000),
+    /** Bytes of stored message text per user; beyond it senders get resource-constraint. */
+    max_bytes: int(0, 1_073_741_824).default(10_485_760),
+    /** Seconds a stored message is kept before it is dropped undelivered; 0 keeps it until delivered. */
+    max_age_s: int(0, 315_360_000).default(2_592_000),
+    /** Seconds between sweeps that delete expired stored messages (and send AMP expiry notices). */
+    sweep_interval_s: int(1, 86_400).default(300),
   }),
   /** XEP-0357 push notifications: what a notification may tell the app server, and how often. */
   push: section({

@@ -56,6 +56,7 @@ describe('config', () => {
           username_policy: { min_length: 1, max_length: 64, pattern: null },
           password_policy: { min_length: 8, max_length: 1024, pattern: null },
           offline: { max_messages: 1000 },
+          csi: { max_held_stanzas: 200, max_held_bytes: 262144 },
           muc: { enabled: true, domain: 'conference.localhost' },
         }],
         data_dir: path.join(dir, 'data'),

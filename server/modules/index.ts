@@ -2,6 +2,7 @@
 import type { ModuleDefinition } from '../core/module.js';
 import accounts from './accounts/index.js';
 import carbons from './carbons/index.js';
+import csi from './csi/index.js';
 import disco from './disco/index.js';
 import last from './last/index.js';
 import message from './message/index.js';
@@ -14,5 +15,5 @@ import time from './time/index.js';
 import version from './version/index.js';
 
 export const allModules: readonly ModuleDefinition<any, any>[] = [
-  accounts, register, roster, presence, message, offline, carbons, disco, ping, version, time, last,
+  accounts, register, roster, presence, message, offline, carbons, csi, disco, ping, version, time, last,
 ];

@@ -1,6 +1,7 @@
 /** Every module the server loads on each host, in no particular order (the loader sorts by `depends`). */
 import type { ModuleDefinition } from '../core/module.js';
 import accounts from './accounts/index.js';
+import caps from './caps/index.js';
 import carbons from './carbons/index.js';
 import csi from './csi/index.js';
 import disco from './disco/index.js';
@@ -15,5 +16,5 @@ import time from './time/index.js';
 import version from './version/index.js';
 
 export const allModules: readonly ModuleDefinition<any, any>[] = [
-  accounts, register, roster, presence, message, offline, carbons, csi, disco, ping, version, time, last,
+  accounts, register, roster, presence, message, offline, carbons, csi, disco, caps, ping, version, time, last,
 ];

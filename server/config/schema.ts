@@ -107,6 +107,11 @@ const hostSchema = z.strictObject({
     /** Registrations kept per account; enabling one more drops the oldest. */
     max_registrations: int(1, 100).default(10),
   }),
+  /** XEP-0352: what an inactive client's queue may hold before it is released anyway. */
+  csi: section({
+    max_held_stanzas: int(1, 10_000).default(200),
+    max_held_bytes: int(1024, 16 * 1024 * 1024).default(256 * 1024),
+  }),
   /** Reserved for the MUC module (XEP-0045); the domain defaults to conference.<domain>. */
   muc: section({
     enabled: z.boolean().default(true),

@@ -2,7 +2,9 @@
 import type { ModuleDefinition } from '../core/module.js';
 import accounts from './accounts/index.js';
 import amp from './amp/index.js';
+import caps from './caps/index.js';
 import carbons from './carbons/index.js';
+import csi from './csi/index.js';
 import disco from './disco/index.js';
 import last from './last/index.js';
 import message from './message/index.js';
@@ -16,5 +18,5 @@ import time from './time/index.js';
 import version from './version/index.js';
 
 export const allModules: readonly ModuleDefinition<any, any>[] = [
-  accounts, amp, register, roster, presence, message, offline, carbons, push, disco, ping, version, time, last,
+  accounts, amp, register, roster, presence, message, offline, carbons, push, csi, disco, caps, ping, version, time, last,
 ];

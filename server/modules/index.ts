@@ -4,6 +4,7 @@ import accounts from './accounts/index.js';
 import carbons from './carbons/index.js';
 import disco from './disco/index.js';
 import last from './last/index.js';
+import mam from './mam/index.js';
 import message from './message/index.js';
 import offline from './offline/index.js';
 import ping from './ping/index.js';
@@ -14,5 +15,5 @@ import time from './time/index.js';
 import version from './version/index.js';
 
 export const allModules: readonly ModuleDefinition<any, any>[] = [
-  accounts, register, roster, presence, message, offline, carbons, disco, ping, version, time, last,
+  accounts, register, roster, presence, message, offline, carbons, disco, ping, version, time, last, mam,
 ];

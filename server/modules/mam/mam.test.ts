@@ -245,6 +245,23 @@ describe('message archive (XEP-0313, XEP-0359, XEP-0441) @e2e', function () {
     assert.equal(stanzaIds(bobs.results[0]!.inner).length, 0);
   });
 
+  it('puts the stanza-id into carbons of the message too', async () => {
+    const tablet = await connect(server, 'alice', 'alice-pass', { resource: 'tablet', presence: false });
+    try {
+      assert.equal((await tablet.iq(xml('iq', { type: 'set' }, xml('enable', { xmlns: 'urn:xmpp:carbons:2' })))).attrs.type, 'result');
+      await bob.send(chat('alice@localhost/phone', 'carbon me'));
+      const live = await alice.inbox.next(hasBody('carbon me'));
+      const carbon = await tablet.inbox.next((el) => el.getChild('received', 'urn:xmpp:carbons:2') !== undefined);
+      const inner = carbon.getChild('received')!.getChild('forwarded')!.getChild('message')!;
+      assert.equal(inner.getChildText('body'), 'carbon me');
+      assert.equal(stanzaIds(inner)[0]!.attrs.id, stanzaIds(live)[0]!.attrs.id);
+      // Archived once, however many resources got a copy.
+      assert.equal((await query(alice, { fields: { ids: [stanzaIds(live)[0]!.attrs.id] } })).results.length, 1);
+    } finally {
+      await tablet.stop();
+    }
+  });
+
   it('strips a stanza-id a sender forged in the recipient\'s name (XEP-0359 §5)', async () => {
     await bob.send(chat('alice@localhost/phone', 'forged',
       xml('stanza-id', { xmlns: NS_SID, by: 'alice@localhost', id: 'fake-1' }),
@@ -281,6 +298,8 @@ describe('message archive (XEP-0313, XEP-0359, XEP-0441) @e2e', function () {
     await bob.send(chat('alice@localhost', 'not kept either', xml('no-permanent-store', { xmlns: 'urn:xmpp:hints' })));
     await bob.send(xml('message', { to: 'alice@localhost/phone', type: 'headline' }, xml('body', {}, 'news')));
     await bob.send(xml('message', { to: 'alice@localhost', type: 'chat' }, xml('received', { xmlns: 'urn:xmpp:receipts', id: 'x' }), xml('store', { xmlns: 'urn:xmpp:hints' })));
+    await bob.send(xml('message', { to: 'alice@localhost/phone', type: 'error' }, xml('body', {}, 'bounced'), xml('error', { type: 'cancel' }, xml('item-not-found', { xmlns: 'urn:ietf:params:xml:ns:xmpp-stanzas' }))));
+    await bob.send(xml('message', { to: 'alice@localhost/gone', type: 'normal' }, xml('body', {}, 'to a resource that is not there')));
     await bob.send(chat('alice@localhost', 'marker'));
     const marker = await alice.inbox.next(hasBody('marker'));
     const notKept = alice.inbox.all().find((el) => el.getChildText('body') === 'not kept')!;

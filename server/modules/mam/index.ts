@@ -28,7 +28,7 @@ import { StanzaError } from '../../core/errors.js';
 import { Priority } from '../../core/events.js';
 import type { IqRequest } from '../../core/iq.js';
 import { archive, defineModule, keyval } from '../../core/module.js';
-import { xml } from '../../core/stanza.js';
+import { type Element, xml } from '../../core/stanza.js';
 import { createArchiver } from './archiver.js';
 import { NS_MAM, NS_MAM_EXTENDED, parseQuery, queryForm } from './form.js';
 import { DEFAULT_PREFS, parsePrefs, type Prefs, prefsElement } from './prefs.js';
@@ -84,7 +84,9 @@ export default defineModule({
       const page = await runQuery(messages, username, q.filters, q.paging);
       const from = req.to.bareString;
       const to = req.from.toString();
-      const send = req.origin ? (el: ReturnType<typeof xml>) => req.origin!.send(el) : (el: ReturnType<typeof xml>) => ctx.send(el);
+      // The client is waiting for these, and they must precede the <fin/>: a client state
+      // filter (XEP-0352) holding them back while the IQ result goes out would break §4.2.
+      const send = req.origin ? (el: Element) => req.origin!.sendDirect(el) : (el: Element) => ctx.send(el);
       const order = q.flip ? [...page.items].reverse() : page.items;
       for (const rec of order) {
         const m = resultMessage(rec, from, to, q.queryid);

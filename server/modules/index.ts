@@ -7,6 +7,7 @@ import carbons from './carbons/index.js';
 import csi from './csi/index.js';
 import disco from './disco/index.js';
 import last from './last/index.js';
+import mam from './mam/index.js';
 import message from './message/index.js';
 import offline from './offline/index.js';
 import ping from './ping/index.js';
@@ -18,5 +19,5 @@ import time from './time/index.js';
 import version from './version/index.js';
 
 export const allModules: readonly ModuleDefinition<any, any>[] = [
-  accounts, amp, register, roster, presence, message, offline, carbons, push, csi, disco, caps, ping, version, time, last,
+  accounts, amp, register, roster, presence, message, offline, carbons, mam, push, csi, disco, caps, ping, version, time, last,
 ];

@@ -115,6 +115,30 @@ describe('push notifications (XEP-0357) @e2e', function () {
     await a.stop();
   });
 
+  it('notifies for a message that reaches a hibernated (XEP-0198) session, and not while it is connected', async () => {
+    const a = await alice();
+    await ok(a, enable(APP, 'node-sm'));
+    await a.send(xml('presence'));
+    await new Promise((r) => setTimeout(r, INTERVAL_MS + 100));
+    await chat('while connected');
+    await a.inbox.next((el) => el.name === 'message' && el.getChildText('body') === 'while connected');
+    await app.inbox.none(isPublish, 300);
+    // The phone's radio dies: the TCP connection goes without a closing </stream:stream>.
+    // (@xmpp/tls wraps the TLS socket; destroying the inner one is a connection lost.)
+    (a.xmpp as unknown as { socket: { socket: { destroy(): void } } }).socket.socket.destroy();
+    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, INTERVAL_MS));
+    await chat('while hibernated');
+    const p = await app.inbox.next(isPublish, 5000, 'a publish for the hibernated session');
+    assert.equal(p.getChild('pubsub', NS_PUBSUB)!.getChild('publish')!.attrs.node, 'node-sm');
+    assert.ok(server.logs.some((l) => l.msg === 'session hibernated' && l.jid === 'alice@localhost/phone'), 'the session hibernated rather than ended');
+    assert.equal(summary(p).get('last-message-sender'), 'bob@localhost');
+    await a.stop();
+    const b = await alice();
+    await ok(b, disable(APP, 'node-sm'));
+    await b.stop();
+  });
+
   it('a cancel error from the app server removes the registration (§7.1)', async () => {
     const a = await alice();
     await ok(a, enable(APP, 'node-gone'));

@@ -2,12 +2,23 @@
  * Benchmarks: `npm run bench` runs them all, `npm run bench -- NAME…` only the named ones.
  * Each benchmark is a function that prints its own figures; add yours to the list below.
  */
+import { csiBench } from './csi.js';
 import { mamBenchmark } from './mam.js';
 
 export interface Benchmark { name: string; description: string; run(): Promise<void> }
 
+const csiBenchmark: Benchmark = {
+  name: 'csi',
+  description: 'XEP-0352: bytes an inactive phone receives with and without client state indication',
+  run: async () => {
+    const r = await csiBench();
+    process.stdout.write(`${r.title}\n${r.lines.map((l) => `  ${l}\n`).join('')}`);
+  },
+};
+
 const benchmarks: Benchmark[] = [
   mamBenchmark,
+  csiBenchmark,
 ];
 
 async function main(): Promise<void> {

@@ -1,6 +1,5 @@
 /** XEP-0115 Entity Capabilities end to end: the server's caps, and clients' caps learnt and verified. */
 import assert from 'node:assert/strict';
-import { Parser } from '@xmpp/xml';
 import { connect, createUser, type Element, errorCondition, RawClient, type TestClient, xml } from '../../../test/harness/clients.js';
 import { startServer, type TestServer } from '../../../test/harness/server.js';
 import { runSlixmpp } from '../../../test/harness/slixmpp.js';
@@ -9,16 +8,6 @@ import { capsVer, parseDiscoInfo } from './verification.js';
 const NS_CAPS = 'http://jabber.org/protocol/caps';
 const INFO = 'http://jabber.org/protocol/disco#info';
 const CLIENT_NODE = 'https://client.example/app';
-
-function lastFeatures(text: string): Element {
-  const at = text.lastIndexOf('<stream:features');
-  const end = text.indexOf('</stream:features>', at) + '</stream:features>'.length;
-  const p = new Parser();
-  let el: Element | undefined;
-  p.on('element', (e: Element) => { el = e; });
-  p.write(`<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>${text.slice(at, end)}`);
-  return el!;
-}
 
 const verOf = (query: Element): string => {
   const info = parseDiscoInfo(query);
@@ -79,7 +68,7 @@ describe('entity capabilities (XEP-0115) @e2e', function () {
       assert.equal(preAuth.getChild('c', NS_CAPS), undefined, 'offered after authentication');
       const r = await raw.authPlain('alice', 'alice-pass');
       assert.equal(r.name, 'success');
-      const c = lastFeatures(raw.text).getChild('c', NS_CAPS);
+      const c = raw.lastFeatures().getChild('c', NS_CAPS);
       assert.ok(c, 'a <c/> stream feature');
       assert.equal(c.attrs.hash, 'sha-1');
       assert.equal(c.attrs.node, 'https://tern.example/caps');

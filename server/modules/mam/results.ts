@@ -4,37 +4,20 @@
  * a XEP-0203 <delay/> of when the server archived it, then <fin/> with the RSM set (XEP-0059 §2)
  * as the IQ result; and the #extended <metadata/> answer.
  */
-import xml, { type Element, Parser } from '@xmpp/xml';
+import xml, { type Element } from '@xmpp/xml';
 import type { ArchiveRecord } from '../../../storage/types.js';
-import { newId, withAttrs } from '../../core/stanza.js';
+import { newId, parseElement, withAttrs } from '../../core/stanza.js';
 import { NS_MAM, NS_RSM } from './form.js';
 import type { Page } from './query.js';
 
 export const NS_FORWARD = 'urn:xmpp:forward:0';
 export const NS_DELAY = 'urn:xmpp:delay';
 
-/** A stored message back from its text; undefined if the text is not one well-formed element. */
-export function parseStored(text: string): Element | undefined {
-  const parser = new Parser();
-  let out: Element | undefined;
-  let failed = false;
-  parser.on('element', (el: Element) => {
-    if (out) failed = true;
-    out = el;
-  });
-  parser.on('error', () => { failed = true; });
-  try {
-    parser.write(`<archived>${text}</archived>`);
-  } catch {
-    return undefined;
-  }
-  return failed ? undefined : out;
-}
 
 const stamp = (when: number) => new Date(when).toISOString();
 
 export function resultMessage(rec: ArchiveRecord<string>, archive: string, to: string, queryid: string | undefined): Element | undefined {
-  const original = parseStored(rec.value);
+  const original = parseElement(rec.value);
   if (!original) return undefined;
   const attrs: Record<string, string> = { xmlns: NS_MAM, id: rec.id };
   if (queryid !== undefined) attrs.queryid = queryid;

@@ -40,7 +40,8 @@ import { Jid } from '../../core/jid.js';
 import type { Session, SessionRegistry } from '../../core/sessions.js';
 import { KeyedSerial } from '../../core/serial.js';
 import type { Services } from '../../core/module.js';
-import { expireDeadline, forDelivery, parseStored, stamped, storedAt } from './stanza.js';
+import { expireDeadline, forDelivery, stamped, storedAt } from './stanza.js';
+import { parseElement } from '../../core/stanza.js';
 
 declare module '../../core/module.js' {
   interface Services { offline: OfflineService }
@@ -200,7 +201,7 @@ export function createOffline(d: OfflineDeps): Offline {
       for await (const r of d.archive.find(username, { end: at, limit: BATCH })) batch.push(r);
       if (batch.length === 0) break;
       for (const r of batch) {
-        const el = parseStored(r.value);
+        const el = parseElement(r.value);
         if (el) expire(el, at);
       }
       total += await d.archive.delete(username, { ids: batch.map((r) => r.id) });
@@ -219,7 +220,7 @@ export function createOffline(d: OfflineDeps): Offline {
         if (batch.length === 0) break;
         const at = now();
         for (const r of batch) {
-          const el = parseStored(r.value);
+          const el = parseElement(r.value);
           if (!el) {
             d.log.warn({ user: username, id: r.id }, 'dropping an offline message that does not parse');
             continue;

@@ -7,7 +7,7 @@
  * delivery, 'seconds' becomes the time left and 'stored' is removed (as jabberd's mod_offline,
  * where the protocol comes from, did), so a client that honours the TTL counts from receipt.
  */
-import { type Element, Parser } from '@xmpp/xml';
+import type { Element } from '@xmpp/xml';
 import { withAttrs, xml } from '../../core/stanza.js';
 
 export const NS_DELAY = 'urn:xmpp:delay';
@@ -66,21 +66,3 @@ export function storedAt(stored: Element, domain: string): number | undefined {
   return Number.isFinite(t) ? t : undefined;
 }
 
-/** The stanza back from its stored text; undefined if the text is not one well-formed element. */
-export function parseStored(text: string): Element | undefined {
-  const parser = new Parser();
-  let out: Element | undefined;
-  let failed = false;
-  parser.on('element', (el: Element) => {
-    if (out) failed = true;
-    out = el;
-  });
-  parser.on('error', () => { failed = true; });
-  try {
-    // The parser wants a document: the wrapper plays the stream's part.
-    parser.write(`<stored>${text}</stored>`);
-  } catch {
-    return undefined;
-  }
-  return failed ? undefined : out;
-}

@@ -35,7 +35,7 @@ export default defineModule({
   name: 'pep',
   xeps: [
     { number: 163, version: '1.2.2', status: 'complete', note: 'notifications and last items to local contacts only (no s2s yet)' },
-    { number: 60, version: '1.26.0', status: 'partial', note: 'the PEP subset: publish (+options), retract, items, create, configure, delete; no explicit subscriptions or affiliations' },
+    { number: 60, version: '1.30.0', status: 'partial', note: 'the PEP subset: publish (+options), retract, items, create, configure, delete; no explicit subscriptions or affiliations' },
     { number: 223, version: '1.1.1', status: 'complete' },
     { number: 84, version: '1.1.4', status: 'complete', note: 'the data and metadata nodes; the data node does not send its last item on presence' },
   ],

@@ -7,6 +7,9 @@
  * - 'coalesce' with a key: held, and a later stanza with the same key replaces it (presence per
  *   sender full JID, chat states per sender full JID).
  * - 'defer': held as is (receipts, chat markers, body-less messages made only of hints and ids).
+ * - PEP notifications (XEP-0163) of profile data — avatars, nickname, mood, activity, tune,
+ *   location — are coalesced per contact and node; the rest (OMEMO device lists and bundles,
+ *   bookmarks, anything unknown) is urgent, since a client needs them before it can act.
  * - 'pass': not a stanza (a stream-level element such as a XEP-0198 ack): written at once, without
  *   releasing the queue, since stream management counts only stanzas and is not part of a conversation.
  */
@@ -22,6 +25,13 @@ const NS_CHATSTATES = 'http://jabber.org/protocol/chatstates';
 const NS_RECEIPTS = 'urn:xmpp:receipts';
 const NS_MARKERS = 'urn:xmpp:chat-markers:0';
 const NS_CARBONS = 'urn:xmpp:carbons:2';
+const NS_PUBSUB_EVENT = 'http://jabber.org/protocol/pubsub#event';
+/** PEP nodes whose news can wait for the user to look (only the latest per contact matters). */
+const PROFILE_NODES = new Set([
+  'urn:xmpp:avatar:metadata', 'urn:xmpp:avatar:data',
+  'http://jabber.org/protocol/nick', 'http://jabber.org/protocol/mood', 'http://jabber.org/protocol/activity',
+  'http://jabber.org/protocol/tune', 'http://jabber.org/protocol/geoloc',
+]);
 const NS_FORWARD = 'urn:xmpp:forward:0';
 const NS_MUC_USER = 'http://jabber.org/protocol/muc#user';
 const CHAT_STATES = new Set(['active', 'composing', 'paused', 'inactive', 'gone']);
@@ -44,6 +54,11 @@ function children(el: Element): Element[] {
 
 function classifyMessage(msg: Element, keyFrom: string): Verdict {
   if (msg.attrs.type === 'error') return URGENT;
+  const pep = msg.getChild('event', NS_PUBSUB_EVENT);
+  if (pep) {
+    const node = pep.getChild('items')?.attrs.node as string | undefined;
+    return node && PROFILE_NODES.has(node) ? { kind: 'coalesce', key: `pep:${msg.attrs.from ?? ''}:${node}` } : URGENT;
+  }
   let chatState = false;
   let deferrable = false;
   for (const c of children(msg)) {

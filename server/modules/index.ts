@@ -15,9 +15,11 @@ import presence from './presence/index.js';
 import push from './push/index.js';
 import register from './register/index.js';
 import roster from './roster/index.js';
+import search from './search/index.js';
 import time from './time/index.js';
+import vcard from './vcard/index.js';
 import version from './version/index.js';
 
 export const allModules: readonly ModuleDefinition<any, any>[] = [
-  accounts, amp, register, roster, presence, message, offline, carbons, mam, push, csi, disco, caps, ping, version, time, last,
+  accounts, amp, register, roster, presence, message, offline, carbons, mam, push, csi, disco, caps, ping, version, time, last, vcard, search,
 ];

@@ -1,6 +1,7 @@
 /** Every module the server loads on each host, in no particular order (the loader sorts by `depends`). */
 import type { ModuleDefinition } from '../core/module.js';
 import accounts from './accounts/index.js';
+import aliases from './aliases/index.js';
 import amp from './amp/index.js';
 import caps from './caps/index.js';
 import carbons from './carbons/index.js';
@@ -21,5 +22,5 @@ import vcard from './vcard/index.js';
 import version from './version/index.js';
 
 export const allModules: readonly ModuleDefinition<any, any>[] = [
-  accounts, amp, register, roster, presence, message, offline, carbons, mam, push, csi, disco, caps, ping, version, time, last, vcard, search,
+  accounts, amp, register, roster, presence, message, offline, carbons, mam, push, csi, disco, caps, ping, version, time, last, vcard, search, aliases,
 ];

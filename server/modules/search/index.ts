@@ -35,8 +35,8 @@ export default defineModule({
       const found = await dir.search(terms, ctx.options.maxResults);
       return payload.getChild('x', NS_DATA) ? formResults(found, ctx.host) : legacyResults(found, ctx.host);
     });
+    // The feature only: the host stays one server/im identity (a directory/user identity is for a dedicated search service).
     ctx.features.add(NS_SEARCH);
-    ctx.fold('disco/info/host', (info) => ({ ...info, identities: [...info.identities, { category: 'directory', type: 'user', name: 'User directory' }] }));
 
     ctx.iq.get(NS_DIRECTORY, 'directory', async ({ from }) =>
       xml('directory', { xmlns: NS_DIRECTORY, searchable: String(await dir.searchable(from.local)) }), 'self');

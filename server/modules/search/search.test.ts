@@ -41,11 +41,10 @@ describe('user directory search (XEP-0055) @e2e', function () {
     await server?.cleanup();
   });
 
-  it('is advertised with a directory identity and offers legacy fields and a form', async () => {
+  it('is advertised as a feature of the host and offers legacy fields and a form', async () => {
     const info = await c.ann!.iq(xml('iq', { type: 'get', to: 'localhost' }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
     const q = info.getChild('query')!;
     assert.ok(q.getChildren('feature').some((f) => f.attrs.var === NS));
-    assert.ok(q.getChildren('identity').some((i) => i.attrs.category === 'directory' && i.attrs.type === 'user'));
     const f = (await c.ann!.iq(xml('iq', { type: 'get', to: 'localhost' }, xml('query', { xmlns: NS })))).getChild('query', NS)!;
     for (const n of ['first', 'last', 'nick', 'email', 'instructions']) assert.ok(f.getChild(n), n);
     const x = f.getChild('x', 'jabber:x:data')!;

@@ -22,6 +22,9 @@ commands:
   adduser JID                create an account; the password is read from stdin (or --password)
   passwd JID                 change an account's password (same password input)
   deluser JID                delete an account and everything stored for it
+  alias add ALIAS OWNER      give account OWNER (a bare JID) the extra address ALIAS (same host)
+  alias remove ALIAS         remove an alias
+  alias list [OWNER|DOMAIN]  list aliases (of one account, or of a host; default: every host)
   cert generate [DOMAIN...]  create local-CA certificates for domains that have none
   cert import DOMAIN CERT KEY  install PEM files from a real CA for DOMAIN
   check                      validate the config, certificates and listener ports
@@ -88,6 +91,43 @@ function accountJid(raw: string | undefined, config: TernConfig): Jid {
   return jid;
 }
 
+async function withHostServices<T>(config: TernConfig, domain: string, fn: (s: ReturnType<TernServer['host']>['services']) => Promise<T>): Promise<T> {
+  const server = await TernServer.start(config, { listen: false, log: createLogger({ level: 'warn', format: 'pretty' }, process.stderr) });
+  try {
+    return await fn(server.host(domain).services);
+  } finally {
+    await server.stop('cli');
+  }
+}
+
+async function alias(config: TernConfig, rest: string[]): Promise<number> {
+  const [sub, a, b] = rest;
+  if (sub === 'add') {
+    const aliasJid = accountJid(a, config);
+    const owner = accountJid(b, config);
+    if (owner.domain !== aliasJid.domain) throw new UsageError('an alias and its owner must be on the same host');
+    await withHostServices(config, aliasJid.domain, (s) => s.get('aliases').add(aliasJid.local, owner.local));
+    process.stdout.write(`${aliasJid} now delivers to ${owner}\n`);
+    return 0;
+  }
+  if (sub === 'remove') {
+    const aliasJid = accountJid(a, config);
+    await withHostServices(config, aliasJid.domain, (s) => s.get('aliases').remove(aliasJid.local));
+    process.stdout.write(`removed ${aliasJid}\n`);
+    return 0;
+  }
+  if (sub === 'list') {
+    const owner = a?.includes('@') ? accountJid(a, config) : undefined;
+    const domains = owner ? [owner.domain] : a ? [accountJid(`x@${a}`, config).domain] : config.hosts.map((h) => h.domain);
+    for (const d of domains) {
+      const list = await withHostServices(config, d, (s) => s.get('aliases').list(owner?.local));
+      for (const e of list) process.stdout.write(`${e.alias}@${d} -> ${e.owner}@${d}\n`);
+    }
+    return 0;
+  }
+  throw new UsageError('alias needs a subcommand: add, remove or list');
+}
+
 async function withAccounts<T>(config: TernConfig, jid: Jid, fn: (a: AccountService) => Promise<T>): Promise<T> {
   const server = await TernServer.start(config, { listen: false, log: createLogger({ level: 'warn', format: 'pretty' }, process.stderr) });
   try {
@@ -145,6 +185,8 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`deleted ${jid}\n`);
       return 0;
     }
+    case 'alias':
+      return alias(config, args.rest);
     case 'cert': {
       const [sub, ...rest] = args.rest;
       if (sub === 'generate') {

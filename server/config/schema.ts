@@ -112,6 +112,14 @@ const hostSchema = z.strictObject({
     max_held_stanzas: int(1, 10_000).default(200),
     max_held_bytes: int(1024, 16 * 1024 * 1024).default(256 * 1024),
   }),
+  /** XEP-0054 vCards: larger ones are refused with not-acceptable (the text names the limit). */
+  vcard: section({
+    max_bytes: int(1024, 1_048_576).default(65_536),
+  }),
+  /** XEP-0055 user directory: only users who opted in are found; at most this many results per search. */
+  search: section({
+    max_results: int(1, 1000).default(50),
+  }),
   /** Reserved for the MUC module (XEP-0045); the domain defaults to conference.<domain>. */
   muc: section({
     enabled: z.boolean().default(true),

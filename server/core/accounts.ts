@@ -25,10 +25,16 @@ export interface RegistrationService {
   preAuth(iq: Element, session: { secure: boolean; remoteAddress: string; host: string }): Promise<Element>;
 }
 
+/** Localparts that are not accounts but must not become ones (aliases, PP2-24): creating one is a conflict. */
+export interface ReservedNames {
+  reserved(username: string): boolean | Promise<boolean>;
+}
+
 declare module './module.js' {
   interface Services {
     accounts: AccountService;
     registration: RegistrationService;
+    reservedNames: ReservedNames;
   }
 }
 

@@ -21,6 +21,13 @@ export interface Component {
   deliver(stanza: Element, from: Jid, to: Jid): void;
 }
 
+/**
+ * Another address a session may send under on its own host (an alias, PP2-25): given the claimed
+ * 'from', returns the JID to stamp, or undefined (then the claim stays invalid-from). Synchronous:
+ * it runs for every stanza with a foreign 'from'.
+ */
+export type SenderAlias = (session: Session, claimed: Jid, kind: StanzaKind) => Jid | undefined;
+
 const KINDS = new Set<string>(['message', 'presence', 'iq']);
 const IQ_TYPES = new Set(['get', 'set', 'result', 'error']);
 const PRESENCE_TYPES = new Set(['unavailable', 'subscribe', 'subscribed', 'unsubscribe', 'unsubscribed', 'probe', 'error']);
@@ -49,6 +56,7 @@ function isThenable(v: unknown): v is Promise<HookResult> {
 export class Router {
   private readonly hosts = new Map<string, Host>();
   private readonly components = new Map<string, Component>();
+  private readonly senderAliases = new Map<string, SenderAlias>();
 
   constructor(private readonly global: HookBus, private readonly log: Logger) {}
 
@@ -63,6 +71,13 @@ export class Router {
     return { dispose: () => { if (this.components.get(domain) === c) this.components.delete(domain); } };
   }
 
+  /** Lets sessions of `domain` send under other addresses the resolver vouches for (one resolver per domain). */
+  addSenderAlias(domain: string, resolve: SenderAlias): Disposable {
+    if (this.senderAliases.has(domain)) throw new Error(`sender aliases for ${domain} are already resolved`);
+    this.senderAliases.set(domain, resolve);
+    return { dispose: () => { if (this.senderAliases.get(domain) === resolve) this.senderAliases.delete(domain); } };
+  }
+
   /**
    * A stanza from a bound client session. Throws StreamError for stream-level violations; the
    * caller closes the stream. Returns a promise only when some handler is asynchronous.
@@ -74,11 +89,16 @@ export class Router {
     if (ns !== undefined && ns !== 'jabber:client') throw new StreamError('invalid-namespace');
     const self = session.jid!;
     const claimed = stanza.attrs.from;
+    // The sender's own hooks see the account; receivers see the alias it chose to send under.
+    let alias: Jid | undefined;
     if (claimed !== undefined && claimed !== self.toString() && claimed !== self.bareString) {
       const parsed = Jid.tryParse(claimed);
-      if (!parsed || !(parsed.equals(self) || parsed.equals(self.bare))) throw new StreamError('invalid-from');
+      if (!parsed || !(parsed.equals(self) || parsed.equals(self.bare))) {
+        alias = parsed && KINDS.has(kind) ? this.senderAliases.get(self.domain)?.(session, parsed, kind as StanzaKind) : undefined;
+        if (!alias) throw new StreamError('invalid-from');
+      }
     }
-    stanza.attrs.from = self.toString();
+    stanza.attrs.from = (alias ?? self).toString();
 
     let to: Jid;
     let addr: AddressKind;
@@ -100,6 +120,10 @@ export class Router {
 
     const ev: StanzaEvent = { stanza, kind: kind as StanzaKind, from: self, to, origin: session };
     const host = this.hosts.get(self.domain)!;
+    if (alias) {
+      const as = alias;
+      return this.chain(host.bus, PRE[kind as StanzaKind][addr], ev, () => this.deliver({ ...ev, from: as }, addr));
+    }
     return this.chain(host.bus, PRE[kind as StanzaKind][addr], ev, () => this.deliver(ev, addr));
   }
 

@@ -1,6 +1,7 @@
 /** Every module the server loads on each host, in no particular order (the loader sorts by `depends`). */
 import type { ModuleDefinition } from '../core/module.js';
 import accounts from './accounts/index.js';
+import aliases from './aliases/index.js';
 import amp from './amp/index.js';
 import bookmarks from './bookmarks/index.js';
 import caps from './caps/index.js';
@@ -18,9 +19,11 @@ import privateStorage from './private/index.js';
 import push from './push/index.js';
 import register from './register/index.js';
 import roster from './roster/index.js';
+import search from './search/index.js';
 import time from './time/index.js';
+import vcard from './vcard/index.js';
 import version from './version/index.js';
 
 export const allModules: readonly ModuleDefinition<any, any>[] = [
-  accounts, amp, register, roster, presence, message, offline, carbons, mam, push, csi, disco, caps, pep, privateStorage, bookmarks, ping, version, time, last,
+  accounts, amp, register, roster, presence, message, offline, carbons, mam, push, csi, disco, caps, pep, privateStorage, bookmarks, vcard, search, aliases, ping, version, time, last,
 ];

@@ -21,6 +21,7 @@ export default defineModule({
         await ctx.purgeUser(username);
       },
       onCreated: (username) => ctx.notify('user/created', { host: ctx.host, username }),
+      reserved: (username) => ctx.services.maybe('reservedNames')?.reserved(username) ?? false,
     }));
   },
 });

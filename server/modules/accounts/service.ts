@@ -16,6 +16,8 @@ export interface AccountDeps {
   onCreated(username: string): Promise<void>;
   onDeleting(username: string): Promise<void>;
   onDeleted(username: string): Promise<void>;
+  /** Whether another feature holds this localpart (an alias); such a name is taken. */
+  reserved?(username: string): boolean | Promise<boolean>;
 }
 
 /** Checks a value against a length/pattern policy; returns the reason it fails, if it does. */
@@ -53,7 +55,7 @@ export function createAccountService(d: AccountDeps): AccountService {
       if (problem) throw new StanzaError('not-acceptable', problem);
       const username = prepare(rawUsername);
       checkPassword(password);
-      if (await d.store.get(username)) throw new StanzaError('conflict', 'the username is taken');
+      if (await d.store.get(username) || await d.reserved?.(username)) throw new StanzaError('conflict', 'the username is taken');
       await d.store.set(username, { scram: deriveAllCredentials(password, d.options.iterations), created: Date.now() });
       await d.onCreated(username);
     },

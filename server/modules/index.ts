@@ -2,6 +2,7 @@
 import type { ModuleDefinition } from '../core/module.js';
 import accounts from './accounts/index.js';
 import amp from './amp/index.js';
+import blocking from './blocking/index.js';
 import caps from './caps/index.js';
 import carbons from './carbons/index.js';
 import csi from './csi/index.js';
@@ -19,5 +20,5 @@ import time from './time/index.js';
 import version from './version/index.js';
 
 export const allModules: readonly ModuleDefinition<any, any>[] = [
-  accounts, amp, register, roster, presence, message, offline, carbons, mam, push, csi, disco, caps, ping, version, time, last,
+  accounts, amp, register, roster, presence, blocking, message, offline, carbons, mam, push, csi, disco, caps, ping, version, time, last,
 ];

@@ -58,6 +58,7 @@ describe('config', () => {
           offline: { max_messages: 1000, max_bytes: 10_485_760, max_age_s: 2_592_000, sweep_interval_s: 300 },
           push: { include_body: false, include_sender: true, min_interval_s: 5, max_registrations: 10 },
           csi: { max_held_stanzas: 200, max_held_bytes: 262144 },
+          privacy: { anonymous_messages: false },
           muc: { enabled: true, domain: 'conference.localhost' },
         }],
         data_dir: path.join(dir, 'data'),

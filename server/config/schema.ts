@@ -112,6 +112,11 @@ const hostSchema = z.strictObject({
     max_held_stanzas: int(1, 10_000).default(200),
     max_held_bytes: int(1024, 16 * 1024 * 1024).default(256 * 1024),
   }),
+  /** Privacy rules and anonymous senders (the privacy module). */
+  privacy: section({
+    /** Seed PP-23: senders may hide their address from local recipients who accept it; a provider and legislation matter, so off by default. */
+    anonymous_messages: z.boolean().default(false),
+  }),
   /** Reserved for the MUC module (XEP-0045); the domain defaults to conference.<domain>. */
   muc: section({
     enabled: z.boolean().default(true),

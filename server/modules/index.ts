@@ -1,6 +1,7 @@
 /** Every module the server loads on each host, in no particular order (the loader sorts by `depends`). */
 import type { ModuleDefinition } from '../core/module.js';
 import accounts from './accounts/index.js';
+import adhoc from './adhoc/index.js';
 import amp from './amp/index.js';
 import blocking from './blocking/index.js';
 import caps from './caps/index.js';
@@ -13,6 +14,7 @@ import message from './message/index.js';
 import offline from './offline/index.js';
 import ping from './ping/index.js';
 import presence from './presence/index.js';
+import privacy from './privacy/index.js';
 import push from './push/index.js';
 import register from './register/index.js';
 import roster from './roster/index.js';
@@ -20,5 +22,5 @@ import time from './time/index.js';
 import version from './version/index.js';
 
 export const allModules: readonly ModuleDefinition<any, any>[] = [
-  accounts, amp, register, roster, presence, blocking, message, offline, carbons, mam, push, csi, disco, caps, ping, version, time, last,
+  accounts, adhoc, amp, register, roster, presence, blocking, privacy, message, offline, carbons, mam, push, csi, disco, caps, ping, version, time, last,
 ];

@@ -131,6 +131,10 @@ describe('blocking command (XEP-0191) @e2e', function () {
     await romeo.send(xml('presence', { to: 'juliet@localhost', type: 'probe' }));
     await romeo.inbox.none((el) => el.name === 'presence' && (el.attrs.from as string).startsWith('juliet@'), 300);
     for (const c of [juliet1, juliet2]) await c.inbox.none((el) => (el.attrs.from as string | undefined)?.startsWith('romeo@') ?? false, 0);
+    // Juliet's own presence broadcast no longer reaches him.
+    await juliet1.send(xml('presence', {}, xml('status', {}, 'on the balcony')));
+    await juliet2.inbox.next((el) => el.name === 'presence' && el.getChildText('status') === 'on the balcony');
+    await romeo.inbox.none((el) => el.name === 'presence' && el.getChildText('status') === 'on the balcony', 300);
   });
 
   it('a blocked sender learns nothing: the same error as for an account that does not exist', async () => {

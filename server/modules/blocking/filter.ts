@@ -6,7 +6,8 @@
  *   messages get <service-unavailable/> (the same answer as for an account that does not exist, so
  *   the sender learns nothing); IQ get/set get <service-unavailable/>; IQ results and errors, and
  *   message errors, are dropped;
- * - presence the server sends for the user (broadcasts, probe answers) never reaches a blocked JID.
+ * - what the server sends for the user (presence broadcasts, probe answers, PEP notifications)
+ *   never reaches a blocked JID; only errors (the answers above) do.
  */
 import type { Element } from '@xmpp/xml';
 import { StanzaError } from '../../core/errors.js';
@@ -55,9 +56,11 @@ export function inbound(host: string, isBlocked: Check, senderBlocks: (from: Jid
       throw new StanzaError('service-unavailable');
     };
     const r = isBlocked(to.local, from);
-    if (kind !== 'presence') return then(r, refuse);
-    // Presence the server sends on behalf of a local user who blocks this recipient is dropped too.
-    const decide = (b: boolean): Result => (b ? HANDLED : then(senderBlocks(from, to), (s) => (s ? HANDLED : undefined)));
+    // What the server sends on behalf of a local user who blocks this recipient (presence
+    // broadcasts, probe answers, PEP notifications) is dropped too. Errors pass: they are the
+    // answers the blocker's server gives to the blocked sender.
+    if (stanza.attrs.type === 'error') return then(r, refuse);
+    const decide = (b: boolean): Result => (b ? refuse(true) : then(senderBlocks(from, to), (s) => (s ? HANDLED : undefined)));
     return typeof r === 'boolean' ? decide(r) : r.then(decide);
   };
 }

@@ -61,9 +61,9 @@ export default defineModule({
     for (const k of ['message', 'presence', 'iq'] as const) {
       for (const a of ['bare', 'full'] as const) ctx.hook(`${k}/${a}`, inb, Priority.Privacy);
     }
-    // Presence the server sends for a user to a remote JID the user blocks (s2s takes route/remote).
+    // What the server sends for a user to a remote JID the user blocks (s2s takes route/remote).
     ctx.hookGlobal('route/remote', (ev: StanzaEvent) => {
-      if (ev.kind !== 'presence' || ev.from.domain !== ctx.host || !ev.from.local || exempt.has(ev.stanza)) return undefined;
+      if (ev.stanza.attrs.type === 'error' || ev.from.domain !== ctx.host || !ev.from.local || exempt.has(ev.stanza)) return undefined;
       const r = isBlocked(ev.from.local, ev.to);
       const drop = (b: boolean) => (b ? HANDLED : undefined);
       return typeof r === 'boolean' ? drop(r) : r.then(drop);

@@ -60,6 +60,7 @@ describe('config', () => {
           csi: { max_held_stanzas: 200, max_held_bytes: 262144 },
           vcard: { max_bytes: 65_536 },
           search: { max_results: 50 },
+          privacy: { anonymous_messages: false },
           muc: { enabled: true, domain: 'conference.localhost' },
         }],
         data_dir: path.join(dir, 'data'),

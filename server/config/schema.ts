@@ -120,6 +120,11 @@ const hostSchema = z.strictObject({
   search: section({
     max_results: int(1, 1000).default(50),
   }),
+  /** Privacy rules and anonymous senders (the privacy module). */
+  privacy: section({
+    /** Seed PP-23: senders may hide their address from local recipients who accept it; a provider and legislation matter, so off by default. */
+    anonymous_messages: z.boolean().default(false),
+  }),
   /** Reserved for the MUC module (XEP-0045); the domain defaults to conference.<domain>. */
   muc: section({
     enabled: z.boolean().default(true),

@@ -1,8 +1,10 @@
 /** Every module the server loads on each host, in no particular order (the loader sorts by `depends`). */
 import type { ModuleDefinition } from '../core/module.js';
 import accounts from './accounts/index.js';
+import adhoc from './adhoc/index.js';
 import aliases from './aliases/index.js';
 import amp from './amp/index.js';
+import blocking from './blocking/index.js';
 import bookmarks from './bookmarks/index.js';
 import caps from './caps/index.js';
 import carbons from './carbons/index.js';
@@ -15,6 +17,7 @@ import offline from './offline/index.js';
 import pep from './pep/index.js';
 import ping from './ping/index.js';
 import presence from './presence/index.js';
+import privacy from './privacy/index.js';
 import privateStorage from './private/index.js';
 import push from './push/index.js';
 import register from './register/index.js';
@@ -25,5 +28,5 @@ import vcard from './vcard/index.js';
 import version from './version/index.js';
 
 export const allModules: readonly ModuleDefinition<any, any>[] = [
-  accounts, amp, register, roster, presence, message, offline, carbons, mam, push, csi, disco, caps, pep, privateStorage, bookmarks, vcard, search, aliases, ping, version, time, last,
+  accounts, adhoc, amp, register, roster, presence, blocking, privacy, message, offline, carbons, mam, push, csi, disco, caps, pep, privateStorage, bookmarks, vcard, search, aliases, ping, version, time, last,
 ];

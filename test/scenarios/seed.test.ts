@@ -1,6 +1,6 @@
 /**
  * The seed's use cases end to end with real clients (OMA mobile IM requirements):
- * 5.1 setting up my IM service, 5.6 notification, 5.11 modify contact entry,
+ * 5.1 setting up my IM service, 5.6 notification (and its alternative flow: privacy), 5.11 modify contact entry,
  * 5.13 mobile originated chat (with offline messaging).
  */
 import assert from 'node:assert/strict';
@@ -101,6 +101,30 @@ describe('seed use cases @e2e', function () {
     const receipt = await betty.inbox.next((el) => el.name === 'message' && el.getChild('received', 'urn:xmpp:receipts') !== undefined);
     assert.equal(receipt.getChild('received')!.attrs.id, 'evening-1');
     assert.equal(receipt.attrs.from, 'samtheman@localhost/belt');
+  });
+
+  it('5.6 alternative flow: Sam declines Betty; she is told he is unavailable, he is told she tried', async () => {
+    const sam = track(await connect(server, 'samtheman', 'Sam123', { resource: 'belt' }));
+    const betty = track(await connect(server, 'bettybopp', 'Betty12', { resource: 'phone' }));
+    // Step 6's privacy setting, made with the server's ad-hoc command (XEP-0050) as a client would.
+    const NS_CMD = 'http://jabber.org/protocol/commands';
+    const node = 'urn:x-tern:privacy:0#settings';
+    const form = await sam.iq(xml('iq', { type: 'set', to: 'localhost' }, xml('command', { xmlns: NS_CMD, node, action: 'execute' })));
+    const sessionid = form.getChild('command', NS_CMD)!.attrs.sessionid as string;
+    const done = await sam.iq(xml('iq', { type: 'set', to: 'localhost' }, xml('command', { xmlns: NS_CMD, node, sessionid, action: 'complete' },
+      xml('x', { xmlns: 'jabber:x:data', type: 'submit' },
+        xml('field', { var: 'messages' }, xml('value', {}, 'contacts')),
+        xml('field', { var: 'refused' }, xml('value', {}, 'notify'))))));
+    assert.equal(done.getChild('command', NS_CMD)!.attrs.status, 'completed');
+    await betty.send(xml('message', { to: 'samtheman@localhost', type: 'chat', id: 'evening-2' }, xml('body', {}, 'sam r u coming this evening?')));
+    // Step 7/9: Betty gets "unavailable".
+    const bounce = await betty.inbox.next((el) => el.attrs.id === 'evening-2');
+    assert.equal(bounce.attrs.type, 'error');
+    assert.equal(errorCondition(bounce), 'service-unavailable');
+    // Step 8/10: Sam gets "attempted contact from bettybopp", and not the message.
+    const notice = await sam.inbox.next((el) => el.name === 'message' && el.attrs.from === 'localhost');
+    assert.equal(notice.getChildText('body'), 'attempted contact from bettybopp@localhost');
+    await sam.inbox.none(is.chat('sam r u coming this evening?'), 200);
   });
 
   it('5.11: contacts are added, renamed and regrouped, with the updated list pushed', async () => {

@@ -1,0 +1,68 @@
+"""An independent client for interop tests: slixmpp lists the server's ad-hoc commands (XEP-0050
+§2.2), runs the privacy settings command, and submits the form it got back with 'messages' and
+'refused' changed (every other field as the server filled it in). Exit code 0 only if the command
+completed."""
+import asyncio
+import sys
+
+import slixmpp
+
+from slix_common import connect, parse_args
+
+NODE = 'urn:x-tern:privacy:0#settings'
+
+
+class Runner(slixmpp.ClientXMPP):
+    def __init__(self, jid, password, messages, refused):
+        super().__init__(jid, password)
+        self.choice = {'messages': messages, 'refused': refused}
+        for p in ('xep_0030', 'xep_0004', 'xep_0050'):
+            self.register_plugin(p)
+        self.done = asyncio.get_event_loop().create_future()
+        self.add_event_handler('session_start', self.start)
+        self.add_event_handler('failed_all_auth', lambda _: self.finish(RuntimeError('auth failed')))
+
+    def finish(self, err=None):
+        if self.done.done():
+            return
+        if err:
+            self.done.set_exception(err)
+        else:
+            self.done.set_result(True)
+
+    async def start(self, _event):
+        try:
+            server = self.boundjid.domain
+            items = await self['xep_0050'].get_commands(server)
+            nodes = [i[1] for i in items['disco_items']['items']]
+            print(f'commands: {nodes}', flush=True)
+            first = await self['xep_0050'].send_command(server, NODE)
+            cmd = first['command']
+            print(f'status: {cmd["status"]}', flush=True)
+            form = cmd['form']
+            answer = self['xep_0004'].make_form(ftype='submit')
+            for var, field in form.get_fields().items():
+                answer.add_field(var=var, value=self.choice.get(var, field['value']))
+            done = await self['xep_0050'].send_command(server, NODE, action='complete', payload=answer, sessionid=cmd['sessionid'])
+            print(f'status: {done["command"]["status"]}', flush=True)
+            self.finish()
+        except Exception as e:  # noqa: BLE001 - any failure is a test failure
+            self.finish(e)
+
+
+async def main():
+    a = parse_args('messages', 'refused')
+    xmpp = Runner(a.jid, a.password, a.messages, a.refused)
+    connect(xmpp, a)
+    try:
+        await asyncio.wait_for(xmpp.done, 15)
+    except Exception as e:  # noqa: BLE001
+        print(f'failed: {e!r}', file=sys.stderr)
+        return 1
+    xmpp.disconnect()
+    await asyncio.sleep(0.2)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(asyncio.run(main()))

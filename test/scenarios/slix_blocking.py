@@ -1,0 +1,59 @@
+"""An independent client for interop tests: slixmpp's XEP-0191 plugin blocks a peer, reads the list
+back, and unblocks everything. Exit code 0 only if every step got the answer XEP-0191 describes."""
+import asyncio
+import sys
+
+import slixmpp
+
+from slix_common import connect, parse_args
+
+
+class Blocker(slixmpp.ClientXMPP):
+    def __init__(self, jid, password, peer):
+        super().__init__(jid, password)
+        self.peer = peer
+        self.register_plugin('xep_0191')
+        self.done = asyncio.get_event_loop().create_future()
+        self.add_event_handler('session_start', self.start)
+        self.add_event_handler('failed_all_auth', lambda _: self.finish(RuntimeError('auth failed')))
+
+    def finish(self, err=None):
+        if self.done.done():
+            return
+        if err:
+            self.done.set_exception(err)
+        else:
+            self.done.set_result(True)
+
+    async def start(self, _event):
+        try:
+            plugin = self['xep_0191']
+            first = await plugin.get_blocked()
+            print(f'initial: {sorted(str(j) for j in first["blocklist"]["items"])}', flush=True)
+            await plugin.block([self.peer])
+            listed = await plugin.get_blocked()
+            print(f'blocked: {sorted(str(j) for j in listed["blocklist"]["items"])}', flush=True)
+            await plugin.unblock([])
+            after = await plugin.get_blocked()
+            print(f'after unblock: {sorted(str(j) for j in after["blocklist"]["items"])}', flush=True)
+            self.finish()
+        except Exception as e:  # noqa: BLE001 - any failure is a test failure
+            self.finish(e)
+
+
+async def main():
+    a = parse_args('peer')
+    xmpp = Blocker(a.jid, a.password, a.peer)
+    connect(xmpp, a)
+    try:
+        await asyncio.wait_for(xmpp.done, 15)
+    except Exception as e:  # noqa: BLE001
+        print(f'failed: {e!r}', file=sys.stderr)
+        return 1
+    xmpp.disconnect()
+    await asyncio.sleep(0.2)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(asyncio.run(main()))

@@ -16,8 +16,11 @@ import push from './push/index.js';
 import register from './register/index.js';
 import roster from './roster/index.js';
 import time from './time/index.js';
+import upload from './upload/index.js';
+import multicast from './multicast/index.js';
 import version from './version/index.js';
 
 export const allModules: readonly ModuleDefinition<any, any>[] = [
   accounts, amp, register, roster, presence, message, offline, carbons, mam, push, csi, disco, caps, ping, version, time, last,
+  upload, multicast,
 ];

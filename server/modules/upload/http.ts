@@ -11,7 +11,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { FileStore } from './files.js';
 import { ID_PATTERN } from './files.js';
-import { dispositionFor, type FileRecord, sameMediaType, type Slot } from './slots.js';
+import { dispositionFor, type FileRecord, sameMediaType, type Slot, validMediaType } from './slots.js';
 
 const CORS = {
   'Access-Control-Allow-Origin': '*',
@@ -86,7 +86,7 @@ async function put(d: UploadHttpDeps, id: string, req: IncomingMessage, res: Ser
   const n = await d.files.receive(id, req, slot.size);
   if (n > slot.size) return text(res, 413, `the slot is for ${slot.size} bytes`, { Connection: 'close' });
   if (n !== slot.size) return text(res, 400, `the slot is for ${slot.size} bytes, got ${n}`, { Connection: 'close' });
-  const type = slot.contentType ?? (typeof sent === 'string' && sent ? sent : 'application/octet-stream');
+  const type = slot.contentType ?? (typeof sent === 'string' && validMediaType(sent) ? sent : 'application/octet-stream');
   await d.files.commit(id, { owner: slot.owner, filename: slot.filename, size: slot.size, type, created: d.now() });
   d.log.info({ owner: slot.owner, size: slot.size }, 'file uploaded');
   text(res, 201, 'created');

@@ -21,6 +21,7 @@ export async function runChecks(config: TernConfig, source: string | null, out: 
   }
   const ports: Array<[string, string, number]> = [['c2s', config.listeners.c2s.host, config.listeners.c2s.port]];
   if (config.listeners.c2s_direct_tls.enabled) ports.push(['c2s_direct_tls', config.listeners.c2s_direct_tls.host, config.listeners.c2s_direct_tls.port]);
+  if (config.listeners.http_upload.enabled) ports.push(['http_upload', config.listeners.http_upload.host, config.listeners.http_upload.port]);
   for (const [name, host, port] of ports) {
     const problem = await canBind(host, port);
     if (problem) {

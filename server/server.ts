@@ -17,6 +17,7 @@ import { Router } from './core/router.js';
 import type { C2SStream } from './core/stream/c2s.js';
 import { ResumptionRegistry } from './core/stream/sm.js';
 import { AuthThrottle } from './core/stream/throttle.js';
+import { HttpsRoutes, type HttpsListener, listenHttps } from './core/transports/https.js';
 import { type Listener, listenC2S } from './core/transports/tcp.js';
 import { createLogger } from './logging.js';
 import { allModules } from './modules/index.js';
@@ -29,6 +30,9 @@ export interface StartOptions {
 
 export class TernServer {
   private readonly listeners: Listener[] = [];
+  private https?: HttpsListener;
+  /** Paths modules serve over HTTPS (the `https` service); bound by listen(). */
+  private readonly httpsRoutes: HttpsRoutes;
   /** XEP-0198 sessions that can be resumed, across listeners. */
   private readonly resumable = new ResumptionRegistry<C2SStream>();
   private stopping?: Promise<void>;
@@ -40,7 +44,9 @@ export class TernServer {
     readonly bus: HookBus,
     readonly router: Router,
     readonly hosts: Map<string, Host>,
-  ) {}
+  ) {
+    this.httpsRoutes = new HttpsRoutes(config.listeners.http_upload.public_url);
+  }
 
   static async start(config: TernConfig, opts: StartOptions = {}): Promise<TernServer> {
     const log = opts.log ?? createLogger(config.log);
@@ -51,6 +57,7 @@ export class TernServer {
     const services = new ServiceRegistry();
     const hosts = new Map<string, Host>();
     const server = new TernServer(config, log, storage, bus, router, hosts);
+    services.provide('https', server.httpsRoutes);
     try {
       for (const hc of config.hosts) {
         const host = new Host(hc.domain, hc, config, router, bus, services, storage, log.child({ host: hc.domain }));
@@ -123,11 +130,24 @@ export class TernServer {
         defaultCredentials: credentials.get(domains[0]!),
       }, streamCfg, log));
     }
+    const web = config.listeners.http_upload;
+    if (web.enabled) {
+      // A host's certificate also names its service subdomains (upload.<domain>, see certs/).
+      const contextFor = (name: string) => {
+        const n = name.toLowerCase();
+        const d = domains.find((x) => n === x || n.endsWith(`.${x}`));
+        return d === undefined ? undefined : contexts.get(d);
+      };
+      this.https = await listenHttps({
+        host: web.host, port: web.port, defaultCredentials: credentials.get(domains[0]!)!,
+        contextFor, minVersion: config.tls.min_version as tls.SecureVersion,
+      }, this.httpsRoutes, log.child({ part: 'https' }));
+    }
   }
 
   /** Actual ports (differ from the config when it asks for port 0). */
-  get ports(): { c2s?: number; c2sDirectTls?: number } {
-    return { c2s: this.listeners[0]?.port, c2sDirectTls: this.listeners[1]?.port };
+  get ports(): { c2s?: number; c2sDirectTls?: number; httpUpload?: number } {
+    return { c2s: this.listeners[0]?.port, c2sDirectTls: this.listeners[1]?.port, httpUpload: this.https?.port };
   }
 
   host(domain: string): Host {
@@ -141,6 +161,7 @@ export class TernServer {
     this.stopping ??= (async () => {
       this.log.info({ reason }, 'stopping');
       await Promise.all(this.listeners.map((l) => l.close().catch(() => {})).concat(
+        this.https ? [this.https.close().catch(() => {})] : [],
         this.listeners.flatMap((l) => [...l.streams].map(async (s) => s.close(new StreamError('system-shutdown')))),
       ));
       // Hibernated sessions have no connection in any listener; what they hold goes to offline storage.

@@ -61,12 +61,18 @@ describe('config', () => {
           vcard: { max_bytes: 65_536 },
           search: { max_results: 50 },
           privacy: { anonymous_messages: false },
+          upload: {
+            enabled: true, domain: 'upload.localhost', max_file_size: 104_857_600, quota_bytes: 1_073_741_824,
+            max_age_s: 2_592_000, sweep_interval_s: 3600, slot_lifetime_s: 300, slots_per_minute: 30,
+          },
+          multicast: { enabled: true, max_addresses: 50 },
           muc: { enabled: true, domain: 'conference.localhost' },
         }],
         data_dir: path.join(dir, 'data'),
         listeners: {
           c2s: { host: '0.0.0.0', port: 5222, starttls: 'required', allow_plaintext_on_loopback: false },
           c2s_direct_tls: { enabled: true, host: '0.0.0.0', port: 5223 },
+          http_upload: { enabled: true, host: '0.0.0.0', port: 5443, public_url: null },
         },
         tls: { min_version: 'TLSv1.2', certs_dir: path.join(dir, 'certs') },
         limits: {

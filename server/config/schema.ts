@@ -125,6 +125,29 @@ const hostSchema = z.strictObject({
     /** Seed PP-23: senders may hide their address from local recipients who accept it; a provider and legislation matter, so off by default. */
     anonymous_messages: z.boolean().default(false),
   }),
+  /** XEP-0363 HTTP file upload: a service on its own domain (upload.<domain> unless set), files served by listeners.http_upload. */
+  upload: section({
+    enabled: z.boolean().default(true),
+    domain: domainName.nullable().default(null),
+    /** Largest file a slot is given for, in bytes; larger requests get not-acceptable with this size. */
+    max_file_size: int(1, 1_099_511_627_776).default(104_857_600),
+    /** Bytes of stored files (and open slots) per user; beyond it requests get resource-constraint (0: no quota). */
+    quota_bytes: int(0, 1_099_511_627_776).default(1_073_741_824),
+    /** Seconds an uploaded file is kept before it is deleted (0: kept until its owner is deleted). */
+    max_age_s: int(0, 315_360_000).default(2_592_000),
+    /** Seconds between sweeps that delete expired files. */
+    sweep_interval_s: int(1, 86_400).default(3600),
+    /** Seconds a slot's PUT URL stays usable. */
+    slot_lifetime_s: int(1, 86_400).default(300),
+    /** Slot requests per user per minute; beyond it requests get resource-constraint. */
+    slots_per_minute: int(1, 10_000).default(30),
+  }),
+  /** XEP-0033 extended stanza addressing: the server as multicast service for its users. */
+  multicast: section({
+    enabled: z.boolean().default(true),
+    /** Addresses one stanza may carry (the XEP asks for a limit between 20 and 100); beyond it not-acceptable. */
+    max_addresses: int(1, 1000).default(50),
+  }),
   /** Reserved for the MUC module (XEP-0045); the domain defaults to conference.<domain>. */
   muc: section({
     enabled: z.boolean().default(true),
@@ -134,16 +157,18 @@ const hostSchema = z.strictObject({
   ...h,
   registration: h.registration ?? defaultRegistration(h.domain),
   muc: { enabled: h.muc.enabled, domain: h.muc.domain ?? `conference.${h.domain}` },
+  upload: { ...h.upload, domain: h.upload.domain ?? `upload.${h.domain}` },
 }));
 
 export const configSchema = z.strictObject({
   hosts: z.preprocess(nullAsAbsent, z.array(hostSchema).min(1).prefault([{ domain: 'localhost' }]))
     .superRefine((hosts, ctx) => {
-      // Every served name (host or its MUC service) must route to exactly one place.
+      // Every served name (host, its MUC or upload service) must route to exactly one place.
       const seen = new Map<string, string>();
       hosts.forEach((h, i) => {
         const names: Array<[string, PropertyKey[]]> = [[h.domain, [i, 'domain']]];
         if (h.muc.enabled) names.push([h.muc.domain, [i, 'muc', 'domain']]);
+        if (h.upload.enabled) names.push([h.upload.domain, [i, 'upload', 'domain']]);
         for (const [name, p] of names) {
           const prev = seen.get(name);
           if (prev !== undefined) ctx.addIssue({ code: 'custom', path: p, message: `${name} is already served (${prev})`, input: name });
@@ -166,10 +191,22 @@ export const configSchema = z.strictObject({
       host: z.string().min(1).default('0.0.0.0'),
       port: port.default(5223),
     }),
+    /** HTTPS for XEP-0363 uploads and downloads, with the hosts' certificates (SNI picks by upload domain). */
+    http_upload: section({
+      enabled: z.boolean().default(true),
+      host: z.string().min(1).default('0.0.0.0'),
+      port: port.default(5443),
+      /** Base of the URLs handed out (e.g. https://files.example.org behind a reverse proxy); unset: https://<upload domain>:<port>. */
+      public_url: z.string().url().refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL').nullable().default(null),
+    }),
   }).superRefine((l, ctx) => {
     // Caught here rather than as EADDRINUSE at startup, with the key to change.
     if (l.c2s_direct_tls.enabled && l.c2s.port !== 0 && l.c2s.port === l.c2s_direct_tls.port) {
       ctx.addIssue({ code: 'custom', path: ['c2s_direct_tls', 'port'], message: 'must differ from listeners.c2s.port', input: l.c2s_direct_tls.port });
+    }
+    const used = [l.c2s.port, ...(l.c2s_direct_tls.enabled ? [l.c2s_direct_tls.port] : [])];
+    if (l.http_upload.enabled && l.http_upload.port !== 0 && used.includes(l.http_upload.port)) {
+      ctx.addIssue({ code: 'custom', path: ['http_upload', 'port'], message: 'must differ from the c2s ports', input: l.http_upload.port });
     }
   }),
   tls: section({

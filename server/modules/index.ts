@@ -13,6 +13,7 @@ import disco from './disco/index.js';
 import last from './last/index.js';
 import mam from './mam/index.js';
 import message from './message/index.js';
+import multicast from './multicast/index.js';
 import offline from './offline/index.js';
 import pep from './pep/index.js';
 import ping from './ping/index.js';
@@ -24,9 +25,11 @@ import register from './register/index.js';
 import roster from './roster/index.js';
 import search from './search/index.js';
 import time from './time/index.js';
+import upload from './upload/index.js';
 import vcard from './vcard/index.js';
 import version from './version/index.js';
 
 export const allModules: readonly ModuleDefinition<any, any>[] = [
-  accounts, adhoc, amp, register, roster, presence, blocking, privacy, message, offline, carbons, mam, push, csi, disco, caps, pep, privateStorage, bookmarks, vcard, search, aliases, ping, version, time, last,
+  accounts, adhoc, amp, register, roster, presence, blocking, privacy, message, offline, carbons, mam, push, csi, disco, caps,
+  pep, privateStorage, bookmarks, vcard, search, aliases, upload, multicast, ping, version, time, last,
 ];

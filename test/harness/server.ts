@@ -24,6 +24,8 @@ export interface TestServer {
   port: number;
   /** Direct TLS port (XEP-0368). */
   tlsPort: number;
+  /** HTTPS port of XEP-0363 file upload (listeners.http_upload). */
+  uploadPort: number;
   dir: string;
   dataDir: string;
   configPath: string;
@@ -71,6 +73,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     listeners: {
       c2s: { host: '127.0.0.1', port: 0 },
       c2s_direct_tls: { host: '127.0.0.1', port: 0, enabled: true },
+      http_upload: { host: '127.0.0.1', port: 0, enabled: true },
     },
     tls: { certs_dir: CERTS_DIR },
     log: { level: 'debug', format: 'json' },
@@ -80,7 +83,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
   writeFileSync(configPath, JSON.stringify(cfg, null, 2));
 
   const server: TestServer = {
-    domain, dir, dataDir, configPath, port: 0, tlsPort: 0,
+    domain, dir, dataDir, configPath, port: 0, tlsPort: 0, uploadPort: 0,
     caFile: path.join(CERTS_DIR, 'tern-local-ca.crt'),
     logs: [],
     process: undefined as unknown as ChildProcess,
@@ -100,7 +103,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
       await server.stop();
       // Keep the ports: clients and tests hold on to them.
       const again = deepMerge(JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>, {
-        listeners: { c2s: { port: server.port }, c2s_direct_tls: { port: server.tlsPort } },
+        listeners: { c2s: { port: server.port }, c2s_direct_tls: { port: server.tlsPort }, http_upload: { port: server.uploadPort } },
       });
       writeFileSync(configPath, JSON.stringify(again, null, 2));
       await boot(server);
@@ -150,9 +153,10 @@ async function boot(server: TestServer): Promise<void> {
         server.logs.push(rec);
         if (process.env.TERN_TEST_LOG) process.stderr.write(`${line}\n`);
         if (rec.msg === 'ready') {
-          const ports = rec.ports as { c2s: number; c2sDirectTls: number };
+          const ports = rec.ports as { c2s: number; c2sDirectTls: number; httpUpload?: number };
           server.port = ports.c2s;
           server.tlsPort = ports.c2sDirectTls;
+          server.uploadPort = ports.httpUpload ?? 0;
           clearTimeout(timer);
           child.removeAllListeners('exit');
           resolve();

@@ -3,6 +3,7 @@ import type { ModuleDefinition } from '../core/module.js';
 import accounts from './accounts/index.js';
 import carbons from './carbons/index.js';
 import disco from './disco/index.js';
+import fast from './fast/index.js';
 import last from './last/index.js';
 import message from './message/index.js';
 import offline from './offline/index.js';
@@ -14,5 +15,5 @@ import time from './time/index.js';
 import version from './version/index.js';
 
 export const allModules: readonly ModuleDefinition<any, any>[] = [
-  accounts, register, roster, presence, message, offline, carbons, disco, ping, version, time, last,
+  accounts, fast, register, roster, presence, message, offline, carbons, disco, ping, version, time, last,
 ];

@@ -21,6 +21,7 @@ export default defineModule({
         await ctx.purgeUser(username);
       },
       onCreated: (username) => ctx.notify('user/created', { host: ctx.host, username }),
+      onPasswordChanged: (username) => ctx.notify('user/password-changed', { host: ctx.host, username }),
     }));
   },
 });

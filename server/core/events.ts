@@ -52,9 +52,10 @@ export interface UserEvent { host: string; username: string }
 /**
  * XEP-0386 Bind 2: one child of the client's <bind xmlns='urn:xmpp:bind:0'/> request in another
  * namespace (<enable xmlns='urn:xmpp:carbons:2'/>, <inactive xmlns='urn:xmpp:csi:0'/>…).
- * Contract: fired once per child, in document order, after the resource is bound and
- * 'session/bound' has run, before the SASL2 <success/> goes out; nothing may be sent to the session
- * from the handler (the stream is still negotiating). The module that owns the namespace enables
+ * Contract: fired once per child, in document order, after the resource is bound (session.jid is
+ * set and the session is in the registry, SM enabled if asked) and before the SASL2 <success/>
+ * goes out; 'session/bound' follows the <success/>. Nothing may be sent to the session from the
+ * handler (the stream is still negotiating): set state only. The module that owns the namespace enables
  * the feature for `session`, may push answer elements to `bound` (they go inside <bound/>), and
  * returns HANDLED. A child nobody handles is ignored, as XEP-0386 leaves it. A handler that throws
  * is logged and the child ignored; the bind itself still succeeds.

@@ -426,7 +426,7 @@ export class C2SStream implements Session {
         if (!this.authAllowed()) return this.saslFail(new SaslFailure('encryption-required'), false, true);
         if (el.name === 'authenticate') return this.sasl2Authenticate(el);
         if (el.name === 'response') return this.sasl2Response(el);
-        if (el.name === 'abort') return this.saslAbort();
+        if (el.name === 'abort') return this.saslAbort(true);
       }
       if (el.name === 'starttls' && ns === NS_TLS) return this.startTls();
       if (ns === NS_SASL) {
@@ -434,7 +434,7 @@ export class C2SStream implements Session {
         if (!this.authAllowed()) return this.saslFail(new SaslFailure('encryption-required'), false);
         if (el.name === 'auth') return this.saslAuth(el);
         if (el.name === 'response') return this.saslResponse(el);
-        if (el.name === 'abort') return this.saslAbort();
+        if (el.name === 'abort') return this.saslAbort(false);
       }
       if (el.name === 'iq' && iqPayload(el)?.attrs.xmlns === NS_REGISTER) return this.preAuthRegister(el);
       throw new StreamError('not-authorized');
@@ -809,13 +809,10 @@ export class C2SStream implements Session {
     if (resume) {
       const r = this.findResumable(resume);
       if (typeof r !== 'string') {
-        let took = false;
-        r.old.takeOver(this, r.h, (resumed, jid) => {
-          took = true;
-          return sasl2.success(jid, done.additionalData, [...extra, resumed]);
-        });
-        if (took) return;
-        return; // the count was impossible: takeOver ended both with a stream error
+        // This stream ends either way: its connection moves into the old session, or (an
+        // impossible count) both end with a stream error.
+        r.old.takeOver(this, r.h, (resumed, jid) => sasl2.success(jid, done.additionalData, [...extra, resumed]));
+        return;
       }
       // XEP-0386 §3.2: the failure is reported, then the bind goes ahead.
       extra.push(smFailure(r));
@@ -860,14 +857,10 @@ export class C2SStream implements Session {
     return this.saslStep(decodeSasl(el.getText()));
   }
 
-  private saslAbort(): void {
+  private saslAbort(v2: boolean): void {
     this.mechanism = undefined;
-    if (this.sasl2Req || this.cfg.sasl2) {
-      const v2 = this.sasl2Req !== undefined;
-      this.sasl2Req = undefined;
-      if (v2) return this.writeNow(sasl2.failure(new SaslFailure('aborted')).toString());
-    }
-    this.writeNow(`<failure xmlns='${NS_SASL}'><aborted/></failure>`);
+    this.sasl2Req = undefined;
+    this.writeNow(v2 ? sasl2.failure(new SaslFailure('aborted')).toString() : `<failure xmlns='${NS_SASL}'><aborted/></failure>`);
   }
 
   private async saslStep(input: Buffer | undefined, noInitialResponse = false): Promise<void> {

@@ -89,6 +89,28 @@ const hostSchema = z.strictObject({
   offline: section({
     /** Messages kept per user for their next login; beyond it senders get resource-constraint. */
     max_messages: int(0, 1_000_000).default(1000),
+    /** Bytes of stored message text per user; beyond it senders get resource-constraint. */
+    max_bytes: int(0, 1_073_741_824).default(10_485_760),
+    /** Seconds a stored message is kept before it is dropped undelivered; 0 keeps it until delivered. */
+    max_age_s: int(0, 315_360_000).default(2_592_000),
+    /** Seconds between sweeps that delete expired stored messages (and send AMP expiry notices). */
+    sweep_interval_s: int(1, 86_400).default(300),
+  }),
+  /** XEP-0357 push notifications: what a notification may tell the app server, and how often. */
+  push: section({
+    /** The body of the last message goes to the (third-party) app server only if the operator says so. */
+    include_body: z.boolean().default(false),
+    /** The bare JID of the last message's sender. */
+    include_sender: z.boolean().default(true),
+    /** At most one notification per registration in this many seconds; a burst becomes one with its count (0: none held back). */
+    min_interval_s: int(0, 3600).default(5),
+    /** Registrations kept per account; enabling one more drops the oldest. */
+    max_registrations: int(1, 100).default(10),
+  }),
+  /** XEP-0352: what an inactive client's queue may hold before it is released anyway. */
+  csi: section({
+    max_held_stanzas: int(1, 10_000).default(200),
+    max_held_bytes: int(1024, 16 * 1024 * 1024).default(256 * 1024),
   }),
   /** Reserved for the MUC module (XEP-0045); the domain defaults to conference.<domain>. */
   muc: section({

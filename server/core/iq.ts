@@ -5,11 +5,12 @@
  *   throw StanzaError → that error; any other throw → internal-server-error, logged, never leaked.
  * Also tracks IQs the server itself sends and matches their results.
  */
+import { randomBytes } from 'node:crypto';
 import type { Element } from '@xmpp/xml';
 import type { Logger } from 'pino';
 import { StanzaError } from './errors.js';
 import { type Disposable, HANDLED, type HookResult, type StanzaEvent } from './events.js';
-import type { Jid } from './jid.js';
+import { Jid } from './jid.js';
 import type { Session } from './sessions.js';
 import { errorReply, iqPayload, iqResult, newId } from './stanza.js';
 
@@ -36,7 +37,7 @@ function key(type: string, ns: string | undefined, name: string): string {
 
 export class IqDispatcher {
   private readonly handlers = { host: new Map<string, IqHandler>(), self: new Map<string, IqHandler>(), bare: new Map<string, IqHandler>() };
-  private readonly pending = new Map<string, { resolve(el: Element): void; reject(err: Error): void; timer: NodeJS.Timeout }>();
+  private readonly pending = new Map<string, { to: string; resolve(el: Element): void; reject(err: Error): void; timer: NodeJS.Timeout }>();
 
   constructor(private readonly send: Send, private readonly log: Logger) {}
 
@@ -59,7 +60,8 @@ export class IqDispatcher {
     const type = stanza.attrs.type;
     if (type === 'result' || type === 'error') {
       const p = this.pending.get(stanza.attrs.id);
-      if (p) {
+      // RFC 6120 §8.2.3: the response comes from the entity asked; anyone else's is not an answer.
+      if (p && answersFrom(p.to, ev.from)) {
         this.pending.delete(stanza.attrs.id);
         clearTimeout(p.timer);
         if (type === 'result') p.resolve(stanza);
@@ -111,7 +113,8 @@ export class IqDispatcher {
 
   /** Sends an IQ get/set from the server and resolves with the result stanza. */
   request(iq: Element, timeoutMs = 30_000): Promise<Element> {
-    if (!iq.attrs.id) iq.attrs.id = newId();
+    // Unguessable, so that nobody can answer for the entity asked (the 'from' is checked as well).
+    if (!iq.attrs.id) iq.attrs.id = `${newId()}-${randomBytes(6).toString('base64url')}`;
     const id = iq.attrs.id as string;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -119,7 +122,7 @@ export class IqDispatcher {
         reject(new StanzaError('remote-server-timeout'));
       }, timeoutMs);
       timer.unref();
-      this.pending.set(id, { resolve, reject, timer });
+      this.pending.set(id, { to: iq.attrs.to ?? '', resolve, reject, timer });
       this.send(iq);
     });
   }
@@ -131,4 +134,12 @@ export class IqDispatcher {
     }
     this.pending.clear();
   }
+}
+
+/** Whether `from` may answer a request sent to `to`: the same entity, or for a bare JID any of its resources. */
+function answersFrom(to: string, from: Jid): boolean {
+  const asked = Jid.tryParse(to);
+  if (!asked) return false;
+  if (asked.equals(from)) return true;
+  return asked.isBare && asked.local !== '' && from.bareString === asked.bareString;
 }

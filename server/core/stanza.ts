@@ -2,7 +2,7 @@
  * Small stanza helpers shared by the router and modules: replies and error replies
  * (RFC 6120 §8.3: an error stanza swaps 'from' and 'to', keeps the id, carries <error/>).
  */
-import xml, { Element } from '@xmpp/xml';
+import xml, { Element, Parser } from '@xmpp/xml';
 import { NS_STANZAS, StanzaError } from './errors.js';
 
 export { Element, xml };
@@ -66,4 +66,23 @@ export function withAttrs(stanza: Element, attrs: Record<string, string | undefi
   }
   copy.children = stanza.children.slice();
   return copy;
+}
+
+/** One element back from its serialised text (stored messages); undefined unless the text is exactly one well-formed element. */
+export function parseElement(text: string): Element | undefined {
+  const parser = new Parser();
+  let out: Element | undefined;
+  let failed = false;
+  parser.on('element', (el: Element) => {
+    if (out) failed = true;
+    out = el;
+  });
+  parser.on('error', () => { failed = true; });
+  try {
+    // The parser wants a document: the wrapper plays the stream's part.
+    parser.write(`<stored>${text}</stored>`);
+  } catch {
+    return undefined;
+  }
+  return failed ? undefined : out;
 }

@@ -1,19 +1,24 @@
 /** Every module the server loads on each host, in no particular order (the loader sorts by `depends`). */
 import type { ModuleDefinition } from '../core/module.js';
 import accounts from './accounts/index.js';
+import amp from './amp/index.js';
+import caps from './caps/index.js';
 import carbons from './carbons/index.js';
+import csi from './csi/index.js';
 import disco from './disco/index.js';
 import fast from './fast/index.js';
 import last from './last/index.js';
+import mam from './mam/index.js';
 import message from './message/index.js';
 import offline from './offline/index.js';
 import ping from './ping/index.js';
 import presence from './presence/index.js';
+import push from './push/index.js';
 import register from './register/index.js';
 import roster from './roster/index.js';
 import time from './time/index.js';
 import version from './version/index.js';
 
 export const allModules: readonly ModuleDefinition<any, any>[] = [
-  accounts, fast, register, roster, presence, message, offline, carbons, disco, ping, version, time, last,
+  accounts, fast, amp, register, roster, presence, message, offline, carbons, mam, push, csi, disco, caps, ping, version, time, last,
 ];

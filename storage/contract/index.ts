@@ -394,6 +394,29 @@ export function storageContract(name: string, fresh: () => Promise<ContractLocat
         assert.deepEqual(ns(await collect(a.find('alice', { end: 1010, after: ids[4], reverse: true }))), [10, 9, 8, 7, 6, 5]);
       });
 
+      it('keeps append order inside a time range even when `when` runs backwards (a clock set back)', async () => {
+        // when: 0..19 → 1000 + (n * 7) % 20, a permutation; with alternates bob/carol.
+        const a = p.archive<Msg>(H, 'mam');
+        const ids: string[] = [];
+        for (let n = 0; n < 20; n++) ids.push(await a.append('alice', { when: 1000 + ((n * 7) % 20), with: n % 2 ? 'carol' : 'bob', value: { n } }));
+        await fill('bob', 10, ['bob'], 1000);
+        const when = (n: number) => 1000 + ((n * 7) % 20);
+        const inRange = range(0, 20).filter((n) => when(n) >= 1005 && when(n) <= 1014);
+        const q = { start: 1005, end: 1014 };
+        assert.deepEqual(ns(await collect(a.find('alice', q))), inRange);
+        assert.deepEqual(ns(await collect(a.find('alice', { ...q, limit: 3 }))), inRange.slice(0, 3));
+        assert.deepEqual(ns(await collect(a.find('alice', { ...q, limit: 3, reverse: true }))), inRange.slice(-3).reverse());
+        const bobs = inRange.filter((n) => n % 2 === 0);
+        assert.deepEqual(ns(await collect(a.find('alice', { ...q, with: 'bob', limit: 2, reverse: true }))), bobs.slice(-2).reverse());
+        assert.deepEqual(ns(await collect(a.find('alice', { ...q, with: 'bob', after: ids[bobs[0]!] }))), bobs.slice(1));
+        assert.equal(await a.count('alice', { ...q, with: 'bob' }), bobs.length);
+        assert.equal(await a.count('alice', { ...q, before: ids[10] }), inRange.filter((n) => n < 10).length);
+        assert.equal(await a.delete('alice', { ...q, with: 'bob', limit: 1, reverse: true }), 1);
+        assert.equal(await a.delete('alice', { ...q, with: 'carol' }), inRange.length - bobs.length);
+        assert.deepEqual(ns(await collect(a.find('alice', q))), bobs.slice(0, -1));
+        assert.equal(await a.count('bob'), 10);
+      });
+
       it('pages forward with after + limit, yielding each of 300 items once and in order', async () => {
         await fill('alice', 300, ['bob', 'carol', 'dave']);
         await fill('mallory', 20);

@@ -223,6 +223,18 @@ export class RawClient {
     throw new Error(`no stream error; received: ${this.text.slice(-2000)}`);
   }
 
+  /** The last <stream:features/> received, parsed from the raw text (features after SASL are read by authPlain). */
+  lastFeatures(): Element {
+    const at = this.text.lastIndexOf('<stream:features');
+    const end = this.text.indexOf('</stream:features>', at) + '</stream:features>'.length;
+    const p = new Parser();
+    let el: Element | undefined;
+    p.on('element', (e: Element) => { el = e; });
+    p.write(`<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>${this.text.slice(at, end)}`);
+    if (!el) throw new Error(`no stream features in: ${this.text.slice(-500)}`);
+    return el;
+  }
+
   end(): void { this.socket.end(); }
   destroy(): void { this.socket.destroy(); }
 }

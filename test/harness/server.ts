@@ -11,7 +11,9 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+/** The checkout: two levels up from test/harness, three when running compiled from dist/test/harness (benchmarks). */
+export const ROOT = path.resolve(HERE, HERE.split(path.sep).includes('dist') ? '../../..' : '../..');
 export const CLI = path.join(ROOT, 'dist/server/cli.js');
 /** One certificate directory per test run: generating an RSA key per server would waste seconds. */
 export const CERTS_DIR = process.env.TERN_TEST_CERTS ?? path.join(tmpdir(), `tern-test-certs-${process.pid}`);

@@ -221,6 +221,23 @@ describe('SASL2, Bind 2 and FAST (XEP-0388, XEP-0386, XEP-0484) @e2e', function 
       assert.equal(a.attrs.h, '0');
     });
 
+    it('starts the session inactive with an inline CSI <inactive/> (XEP-0352 via XEP-0386 §3.2)', async () => {
+      const bob = await connect(server, 'bob', 'bob-pass', { resource: 'csi' });
+      clients.push(bob);
+      const { c, features } = await tlsStream(server);
+      track(c);
+      const vars = features.getChild('authentication', SASL2)!.getChild('inline')!.getChild('bind', BIND2)!.getChild('inline')!.getChildren('feature').map((f) => f.attrs.var);
+      assert.ok(vars.includes('urn:xmpp:csi:0'), vars.join());
+      authenticate(c, 'PLAIN', plainResponse('dave', 'dave-pass'), `<bind xmlns='${BIND2}'><tag>idle</tag><inactive xmlns='urn:xmpp:csi:0'/></bind>`);
+      assert.equal((await outcome(c)).name, 'success');
+      const state = (s: string) => xml('message', { to: 'dave@localhost/idle', type: 'chat' }, xml(s, { xmlns: 'http://jabber.org/protocol/chatstates' }));
+      await bob.send(state('composing'));
+      await c.inbox.none((el) => el.name === 'message', 300);
+      c.write(`<active xmlns='urn:xmpp:csi:0'/>`);
+      const held = await c.inbox.next((el) => el.name === 'message', 5000, 'the held chat state');
+      assert.ok(held.getChild('composing'), 'released on <active/>');
+    });
+
     it('drops a tag that cannot be a resource and binds a generated one', async () => {
       const { c } = await tlsStream(server);
       track(c);

@@ -10,9 +10,11 @@
 import { StanzaError } from '../../core/errors.js';
 import type { DiscoContext } from '../../core/events.js';
 import type { IqRequest } from '../../core/iq.js';
+import { Jid } from '../../core/jid.js';
 import { defineModule } from '../../core/module.js';
 import { xml } from '../../core/stanza.js';
 import { mayViewAccount } from './access.js';
+import type {} from './service.js';
 import { emptyInfo, infoElement, isEmpty, itemsElement, NS_INFO, NS_ITEMS } from './info.js';
 
 export default defineModule({
@@ -34,12 +36,18 @@ export default defineModule({
       (await mayViewAccount(req.from, req.to.local, ctx.host, ctx.services.maybe('roster')))
       && ctx.services.get('accounts').exists(req.to.local);
 
+    const hostStart = () => ({ identities: [{ category: 'server', type: 'im', name: 'Tern' }], features: ctx.features.list(), extensions: [] });
+    const hostJid = Jid.of('', ctx.host);
+    ctx.provide('disco', {
+      hostInfo: (from) => {
+        const info = ctx.foldValue('disco/info/host', hostStart(), { to: hostJid, from });
+        return { info, query: infoElement(info) };
+      },
+    });
+
     ctx.iq.get(NS_INFO, 'query', (req) => {
       const c = discoContext(req);
-      const start = c.node === undefined
-        ? { identities: [{ category: 'server', type: 'im', name: 'Tern' }], features: ctx.features.list(), extensions: [] }
-        : emptyInfo();
-      const info = ctx.foldValue('disco/info/host', start, c);
+      const info = ctx.foldValue('disco/info/host', c.node === undefined ? hostStart() : emptyInfo(), c);
       if (isEmpty(info)) throw new StanzaError('item-not-found');
       return infoElement(info, c.node);
     }, 'host');

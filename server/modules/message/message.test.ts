@@ -102,6 +102,27 @@ describe('message rules (RFC 6121 §8.5)', () => {
     assert.equal(offlineDecision(xml('message', {}, xml('body', {}, 'x'), xml('no-store', { xmlns: 'urn:xmpp:hints' }))), 'reject');
   });
 
+  it('receipts and delivery rules: requests ride on content, acks are content (XEP-0184, XEP-0085 §5, XEP-0079)', () => {
+    const receipts = 'urn:xmpp:receipts';
+    const states = 'http://jabber.org/protocol/chatstates';
+    // A request with nothing to acknowledge, alone or with a chat state: nothing for a reader later.
+    assert.equal(offlineDecision(xml('message', { type: 'chat' }, xml('request', { xmlns: receipts }))), 'drop');
+    assert.equal(offlineDecision(xml('message', { type: 'chat' }, xml('paused', { xmlns: states }), xml('request', { xmlns: receipts }))), 'drop');
+    // Content with a request and a chat state is stored (intact: the store keeps the stanza as sent).
+    assert.equal(offlineDecision(xml('message', { type: 'chat' }, xml('body', {}, 'hi'), xml('request', { xmlns: receipts }), xml('active', { xmlns: states }))), 'store');
+    // A pure ack is stored: it is the sender's only news of delivery.
+    assert.equal(offlineDecision(xml('message', { type: 'chat' }, xml('received', { xmlns: receipts, id: 'm1' }))), 'store');
+    assert.equal(offlineDecision(xml('message', {}, xml('received', { xmlns: receipts, id: 'm1' }), xml('no-store', { xmlns: 'urn:xmpp:hints' }))), 'reject');
+    // Delivery rules alone are no content.
+    assert.equal(offlineDecision(xml('message', {}, xml('amp', { xmlns: 'http://jabber.org/protocol/amp' }, xml('rule', { condition: 'expire-at', action: 'drop', value: '2030-01-01T00:00:00Z' })))), 'drop');
+    assert.equal(offlineDecision(xml('message', {}, xml('x', { xmlns: 'jabber:x:expire', seconds: '60' }))), 'drop');
+    assert.equal(offlineDecision(xml('message', {}, xml('body', {}, 'x'), xml('x', { xmlns: 'jabber:x:expire', seconds: '60' }))), 'store');
+    // Standalone chat states, with a thread as XEP-0085 §5 requires when threads are used.
+    for (const st of ['active', 'composing', 'paused', 'inactive', 'gone']) {
+      assert.equal(offlineDecision(xml('message', { type: 'chat' }, xml(st, { xmlns: states }), xml('thread', {}, 't'))), 'drop', st);
+    }
+  });
+
   it('known accounts: bounded, oldest out first', () => {
     const k = new KnownAccounts(2);
     k.add('a'); k.add('b'); k.add('c');

@@ -42,11 +42,31 @@ export function bareTargets(sessions: Iterable<Session>, type: 'chat' | 'normal'
 
 const NS_CHATSTATES = 'http://jabber.org/protocol/chatstates';
 const NS_HINTS = 'urn:xmpp:hints';
+const NS_RECEIPTS = 'urn:xmpp:receipts';
+const NS_AMP = 'http://jabber.org/protocol/amp';
+const NS_EXPIRE = 'jabber:x:expire';
 
-/** Children that carry nothing for a reader later: chat states, processing hints, the thread id. */
+/**
+ * Children that carry nothing for a reader later, so a message of only these is not stored:
+ * - chat states (XEP-0085 §5 "Server Handling of Notifications": standalone notifications SHOULD
+ *   NOT be stored offline; XEP-0160 §3 says the same of chat messages with only XEP-0085 content);
+ * - processing hints (XEP-0334), the thread id (a standalone notification carries it, XEP-0085 §5
+ *   "Syntax of Notifications"), and delivery rules (XEP-0079 <amp/>, XEP-0023 <x/>): they say how
+ *   to handle content, they are none;
+ * - a receipt request (XEP-0184 "Protocol Format": <request/> is included in a content message; a
+ *   request with nothing to acknowledge asks for nothing).
+ * A receipt itself (<received/>) is content: it is the sender's only news that their message
+ * arrived, XEP-0184 "Protocol Format" expects intermediaries to add a XEP-0203 <delay/> to one
+ * "when routing or delivering the receipt message", and XEP-0160 §3 excludes only chat states.
+ * So a pure ack to an offline sender is stored (Prosody drops it; we prefer the sender's client
+ * not to show a delivered message as undelivered forever). <no-store/> still keeps it out.
+ */
 function transient(child: Element): boolean {
   const ns = child.attrs.xmlns as string | undefined;
-  return ns === NS_CHATSTATES || ns === NS_HINTS || (child.name === 'thread' && (ns === undefined || ns === 'jabber:client'));
+  if (ns === NS_CHATSTATES || ns === NS_HINTS || ns === NS_AMP) return true;
+  if (ns === NS_RECEIPTS) return child.name === 'request';
+  if (ns === NS_EXPIRE) return child.name === 'x';
+  return child.name === 'thread' && (ns === undefined || ns === 'jabber:client');
 }
 
 /** What to do with a chat or normal message that no resource can take now. */
@@ -54,7 +74,9 @@ export type OfflineDecision = 'store' | 'drop' | 'reject';
 
 /**
  * XEP-0160 §3: chat and normal messages are stored, except those with only chat-state
- * notifications (XEP-0085), which are dropped, as is a message with no content at all.
+ * notifications (XEP-0085), which are dropped, as is a message with no content at all (see
+ * `transient`). A message with content is stored intact, chat states and receipt requests
+ * included: the recipient's client answers the request when it gets the message.
  * XEP-0334 §4.2 `<no-store/>` forbids storage; RFC 6121 §8.5.2.2.1 then leaves only the error.
  */
 export function offlineDecision(stanza: Element): OfflineDecision {

@@ -12,7 +12,8 @@ import { SessionRegistry } from '../../core/sessions.js';
 import { xml } from '../../core/stanza.js';
 import { KeyedSerial } from '../../core/serial.js';
 import { createOffline, type Offline } from './service.js';
-import { NS_DELAY, parseStored, stamped } from './stanza.js';
+import { expireDeadline, forDelivery, NS_DELAY, NS_EXPIRE, stamped } from './stanza.js';
+import { parseElement as parseStored } from '../../core/stanza.js';
 import { connect, createUser, errorCondition, is, type TestClient } from '../../../test/harness/clients.js';
 import { startServer, type TestServer } from '../../../test/harness/server.js';
 import { RecordingSession } from '../../../test/harness/in-process.js';
@@ -189,6 +190,169 @@ describe('offline storage (XEP-0160)', () => {
     assert.equal(back.getChild('delay', NS_DELAY)!.attrs.stamp, '1970-01-01T00:00:00.000Z');
     assert.equal(parseStored('<message><body>x</message>'), undefined);
     assert.equal(parseStored('<a/><b/>'), undefined);
+  });
+});
+
+describe('offline lifetime, quotas and expiry (XEP-0160, XEP-0023, XEP-0079 §7)', () => {
+  let dir: string;
+  let storage: StorageProvider;
+  let sessions: SessionRegistry;
+  let clock: number;
+  const T0 = Date.UTC(2025, 5, 1, 12, 0, 0);
+  const DAY = 86_400_000;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tern-offline-life-'));
+    storage = openEmbeddedStorage({ dir });
+    sessions = new SessionRegistry();
+    clock = T0;
+  });
+  afterEach(async () => {
+    await storage.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** The amp service's contract, played by a recorder: rules are 'expire-at' values in attribute `amp-deadline`. */
+  class FakeAmp {
+    applied: Array<{ body: string | null; at: number; reportedAt?: number }> = [];
+    deadline = (el: Element): number | undefined => (el.attrs['amp-deadline'] ? Number(el.attrs['amp-deadline']) : undefined);
+    apply = (el: Element, at: number, reportedAt?: number): boolean => {
+      this.applied.push({ body: el.getChildText('body'), at, ...(reportedAt === undefined ? {} : { reportedAt }) });
+      const t = this.deadline(el);
+      return t === undefined || at < t;
+    };
+  }
+
+  const make = (opts: { maxAgeMs?: number; maxBytes?: number; amp?: FakeAmp } = {}): Offline => createOffline({
+    archive: storage.archive<string>(DOMAIN, 'offline'),
+    domain: DOMAIN, maxMessages: 1000, sessions, log, now: () => clock,
+    ...(opts.maxAgeMs === undefined ? {} : { maxAgeMs: opts.maxAgeMs }),
+    ...(opts.maxBytes === undefined ? {} : { maxBytes: opts.maxBytes }),
+    ...(opts.amp ? { amp: () => opts.amp as unknown as NonNullable<ReturnType<NonNullable<Parameters<typeof createOffline>[0]['amp']>>> } : {}),
+  });
+  const online = (username: string, resource: string) => {
+    const s = session(username, resource);
+    sessions.bind(username, resource, s);
+    return s;
+  };
+  const expiring = (body: string, seconds: string) => xml('message', { from: 'romeo@localhost/orchard', to: 'juliet@localhost', type: 'chat' },
+    xml('body', {}, body), xml('x', { xmlns: NS_EXPIRE, seconds }));
+
+  it('max age: an old message is neither delivered nor kept; the sweep deletes it; 0 keeps forever', async () => {
+    const offline = make({ maxAgeMs: 30 * DAY });
+    await offline.store('juliet', chat('old'));
+    clock += 10 * DAY;
+    await offline.store('juliet', chat('recent'));
+    clock += 21 * DAY; // 'old' is now 31 days old, 'recent' 21
+    const s = online('juliet', 'a');
+    await offline.deliver(s);
+    assert.deepEqual(bodies(s.got), ['recent']);
+    assert.equal(await offline.count('juliet'), 0, 'the expired one is deleted with the delivered batch');
+
+    const forever = make({ maxAgeMs: 0 });
+    await forever.store('romeo', chat('kept'));
+    clock += 3650 * DAY;
+    assert.equal(await forever.sweep(), 0);
+    assert.equal(await forever.count('romeo'), 1);
+  });
+
+  it('the sweep deletes only what has expired, for every user', async () => {
+    const offline = make({ maxAgeMs: DAY });
+    await offline.store('juliet', chat('j1'));
+    await offline.store('romeo', chat('r1'));
+    clock += DAY / 2;
+    await offline.store('juliet', chat('j2'));
+    assert.equal(await offline.sweep(), 0);
+    clock += DAY / 2; // j1 and r1 are exactly a day old: expired ("on or after")
+    assert.equal(await offline.sweep(), 2);
+    assert.equal(await offline.count('juliet'), 1);
+    assert.equal(await offline.count('romeo'), 0);
+    const s = online('juliet', 'a');
+    await offline.deliver(s);
+    assert.deepEqual(bodies(s.got), ['j2']);
+  });
+
+  it('byte quota: resource-constraint once the stored text would pass max_bytes; delivery and the sweep free it', async () => {
+    const size = Buffer.byteLength(stamped(chat('x'.repeat(100)), DOMAIN, clock).toString());
+    const offline = make({ maxBytes: size * 3, maxAgeMs: DAY });
+    for (let i = 0; i < 3; i++) await offline.store('juliet', chat('x'.repeat(100)));
+    await assert.rejects(offline.store('juliet', chat('x'.repeat(100))),
+      (err: unknown) => err instanceof StanzaError && err.condition === 'resource-constraint' && err.type === 'wait');
+    await offline.store('juliet', chat('')).then(() => assert.fail('a smaller one does not fit either'), () => {});
+    await offline.store('romeo', chat('x'.repeat(100)));
+    // A new Offline (a restart) counts the bytes already stored.
+    const restarted = make({ maxBytes: size * 3, maxAgeMs: DAY });
+    await assert.rejects(restarted.store('juliet', chat('x'.repeat(100))), /resource-constraint/);
+    clock += DAY;
+    assert.equal(await restarted.sweep(), 4);
+    await restarted.store('juliet', chat('x'.repeat(100)));
+    await restarted.deliver(online('juliet', 'a'));
+    for (let i = 0; i < 3; i++) await restarted.store('juliet', chat('x'.repeat(100)));
+    assert.equal(await restarted.count('juliet'), 3);
+  });
+
+  it('XEP-0023: a TTL past is dropped silently; a live one is delivered with the seconds left and no stored', async () => {
+    const offline = make({ maxAgeMs: 30 * DAY });
+    const original = expiring('short', '10');
+    const before = original.toString();
+    await offline.store('juliet', original);
+    assert.equal(original.toString(), before, 'the caller\'s stanza is untouched');
+    await offline.store('juliet', expiring('long', '3600'));
+    await offline.store('juliet', expiring('not a number', 'soon'));
+    assert.equal(await offline.store('juliet', expiring('zero', '0')), false, 'a TTL of 0 has run out already');
+    clock += 10_000;
+    assert.equal(await offline.sweep(), 1, 'the 10-second one');
+    clock += 1_500;
+    const s = online('juliet', 'a');
+    await offline.deliver(s);
+    assert.deepEqual(bodies(s.got), ['long', 'not a number']);
+    const x = s.got[0]!.getChild('x', NS_EXPIRE)!;
+    assert.equal(x.attrs.seconds, '3589', '3600 less the 11 whole seconds stored');
+    assert.equal(x.attrs.stored, undefined);
+    assert.equal(s.got[1]!.getChild('x', NS_EXPIRE)!.attrs.seconds, 'soon', 'an invalid TTL is left alone');
+  });
+
+  it('stored form: stored= is the storage time in Unix seconds; forDelivery and expireDeadline agree', () => {
+    const el = stamped(expiring('b', '5'), DOMAIN, T0 + 999);
+    const x = el.getChild('x', NS_EXPIRE)!;
+    assert.equal(x.attrs.stored, String(Math.floor(T0 / 1000)));
+    assert.equal(expireDeadline(el), T0 + 5000);
+    assert.equal(forDelivery(el, T0 + 4999)!.getChild('x', NS_EXPIRE)!.attrs.seconds, '1');
+    assert.equal(forDelivery(el, T0 + 5000), undefined);
+  });
+
+  it('AMP rules through the amp service: expiry time is the rule\'s; expired ones are reported, not delivered', async () => {
+    const amp = new FakeAmp();
+    const offline = make({ maxAgeMs: 30 * DAY, amp });
+    const rule = (body: string, at: number) => xml('message', { from: 'romeo@localhost/orchard', to: 'juliet@localhost', type: 'chat', id: body, 'amp-deadline': String(at) }, xml('body', {}, body));
+    await offline.store('juliet', rule('soon', T0 + 2000));
+    await offline.store('juliet', rule('later', T0 + 60_000));
+    await offline.store('juliet', rule('gone already', T0 - 1));
+    assert.equal(await offline.count('juliet'), 2);
+    assert.deepEqual(amp.applied, [{ body: 'gone already', at: T0, reportedAt: T0 }], 'reported at once, never stored');
+    amp.applied = [];
+    clock += 2000;
+    assert.equal(await offline.sweep(), 1);
+    assert.deepEqual(amp.applied, [{ body: 'soon', at: T0 + 2000, reportedAt: T0 }]);
+    amp.applied = [];
+    clock += 1000;
+    const s = online('juliet', 'a');
+    await offline.deliver(s);
+    assert.deepEqual(bodies(s.got), ['later']);
+    assert.deepEqual(amp.applied, [{ body: 'later', at: T0 + 3000, reportedAt: T0 }], 'rules are applied at delivery (notify ones fire then)');
+  });
+
+  it('a login after the expiry but before the sweep: not delivered, reported once', async () => {
+    const amp = new FakeAmp();
+    const offline = make({ amp });
+    await offline.store('juliet', xml('message', { from: 'romeo@localhost/o', to: 'juliet@localhost', id: 'e1', 'amp-deadline': String(T0 + 1000) }, xml('body', {}, 'e1')));
+    clock += 1500;
+    const s = online('juliet', 'a');
+    await offline.deliver(s);
+    assert.equal(s.got.length, 0);
+    assert.equal(amp.applied.length, 1);
+    assert.equal(await offline.sweep(), 0, 'already gone');
+    assert.equal(amp.applied.length, 1);
   });
 });
 

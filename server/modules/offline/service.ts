@@ -15,6 +15,17 @@
  * server cannot know what the client received, so the only alternative, deleting first, would lose
  * messages instead; we choose possible duplicates after a crash over loss.
  *
+ * Lifetime: each record's `when` is the moment it expires, not when it was stored (the delay stamp
+ * inside says that): the earliest of the host's max_age, a XEP-0023 jabber:x:expire TTL and the
+ * first XEP-0079 rule that would stop delivery. So the periodic sweep is one indexed range query
+ * per user (`end: now`), and a delivery skips what has run out. A record stored forever gets
+ * FOREVER. A changed max_age applies to messages stored from then on.
+ *
+ * Quotas: max_messages (counted afresh each time) and max_bytes of stored text, the latter kept
+ * in memory per user once counted (a scan of the user's records), adjusted on every store and
+ * delete, and reset whenever the count shows the queue empty (another process, the CLI deleting
+ * an account, may have emptied it).
+ *
  * Order: a session that can receive bare-JID messages but has not yet had the stored ones is
  * "owed" a delivery. While a user has queued work or an owed session, `whenSettled` returns a
  * promise (starting the owed deliveries itself), and the message module waits for it before
@@ -28,7 +39,9 @@ import { StanzaError } from '../../core/errors.js';
 import { Jid } from '../../core/jid.js';
 import type { Session, SessionRegistry } from '../../core/sessions.js';
 import { KeyedSerial } from '../../core/serial.js';
-import { parseStored, stamped } from './stanza.js';
+import type { Services } from '../../core/module.js';
+import { expireDeadline, forDelivery, stamped, storedAt } from './stanza.js';
+import { parseElement } from '../../core/stanza.js';
 
 declare module '../../core/module.js' {
   interface Services { offline: OfflineService }
@@ -38,8 +51,9 @@ export interface OfflineService {
   /**
    * Stores a stamped copy of a message for later delivery. Throws StanzaError('resource-constraint')
    * when the user's queue is full, ('internal-server-error', type wait) when storage fails.
+   * Resolves false when the message had already expired and was dropped instead.
    */
-  store(username: string, stanza: Element): Promise<void>;
+  store(username: string, stanza: Element): Promise<boolean>;
   /** Messages stored for the user. */
   count(username: string): Promise<number>;
   /**
@@ -55,6 +69,12 @@ export interface OfflineDeps {
   archive: ArchiveStore<string>;
   domain: string;
   maxMessages: number;
+  /** Bytes of stored text per user (UTF-8). */
+  maxBytes?: number;
+  /** How long a message is kept; 0 or absent: until delivered. */
+  maxAgeMs?: number;
+  /** XEP-0079 rules, when the amp module is loaded. */
+  amp?: () => Services['amp'] | undefined;
   sessions: SessionRegistry;
   log: Logger;
   now?: () => number;
@@ -70,7 +90,12 @@ export interface Offline extends OfflineService {
   deliver(session: Session): Promise<void>;
   /** Deletes everything stored for the user (account deletion). */
   purge(username: string): Promise<void>;
+  /** Deletes every user's expired messages, sending the AMP reports they ask for; returns how many. */
+  sweep(): Promise<number>;
 }
+
+/** `when` of a record that never expires. */
+export const FOREVER = Number.MAX_SAFE_INTEGER;
 
 /** Records read, sent and deleted per round: bounds memory and the redelivery after a crash. */
 const BATCH = 100;
@@ -97,16 +122,63 @@ export function createOffline(d: OfflineDeps): Offline {
   // may change the store, and one indexed count per stored message is cheap.
   const countOf = (username: string): Promise<number> => d.archive.count(username);
 
-  const store = (username: string, stanza: Element): Promise<void> => queue.run(username, async () => {
+  const bytes = new Map<string, number>();
+  const size = (text: string) => Buffer.byteLength(text, 'utf8');
+  const bytesOf = async (username: string, n: number): Promise<number> => {
+    if (n === 0) bytes.set(username, 0);
+    let b = bytes.get(username);
+    if (b === undefined) {
+      b = 0;
+      for await (const r of d.archive.find(username)) b += size(r.value);
+      bytes.set(username, b);
+    }
+    return b;
+  };
+  const forget = (username: string, freed: number) => {
+    const b = bytes.get(username);
+    if (b !== undefined) bytes.set(username, Math.max(0, b - freed));
+  };
+
+  /** When a stamped message stops being deliverable. */
+  const expiry = (original: Element, copy: Element, when: number): number => {
+    let at = d.maxAgeMs ? when + d.maxAgeMs : FOREVER;
+    const ttl = expireDeadline(copy);
+    if (ttl !== undefined) at = Math.min(at, ttl);
+    const rule = d.amp?.()?.deadline(original);
+    if (rule !== undefined) at = Math.min(at, rule);
+    return at;
+  };
+
+  /**
+   * A message that will not be delivered: an AMP rule that stops it gets its reports (XEP-0079
+   * §3.4) when its time has come; a lifetime or TTL that ran out is silent (XEP-0023 §3).
+   */
+  const expire = (el: Element, at: number) => {
+    const amp = d.amp?.();
+    const rule = amp?.deadline(el);
+    if (amp && rule !== undefined && rule <= at) amp.apply(el, at, storedAt(el, d.domain));
+  };
+
+  const store = (username: string, stanza: Element): Promise<boolean> => queue.run(username, async () => {
     let n: number;
+    let b: number;
     try {
       n = await countOf(username);
+      b = await bytesOf(username, n);
     } catch (err) {
       throw storageFailed('count', username, err);
     }
     if (n >= d.maxMessages) throw new StanzaError('resource-constraint', "the recipient's offline message queue is full");
     const when = now();
-    const item: { when: number; with?: string; value: string } = { when, value: stamped(stanza, d.domain, when).toString() };
+    const copy = stamped(stanza, d.domain, when);
+    const value = copy.toString();
+    if (d.maxBytes !== undefined && b + size(value) > d.maxBytes) throw new StanzaError('resource-constraint', "the recipient's offline message queue is full");
+    const until = expiry(stanza, copy, when);
+    if (until <= when) {
+      expire(copy, when);
+      return false;
+    }
+    const item: { when: number; with?: string; value: string } = { when: until, value };
     const sender = Jid.tryParse(stanza.attrs.from);
     if (sender) item.with = sender.bareString;
     try {
@@ -114,26 +186,59 @@ export function createOffline(d: OfflineDeps): Offline {
     } catch (err) {
       throw storageFailed('append', username, err);
     }
+    bytes.set(username, b + size(value));
     // Sessions that had the stored messages before this one must get it too before anything live.
     for (const s of d.sessions.sessionsOf(username)) s.state.delete(DELIVERED);
+    return true;
   });
+
+  /** Deletes the user's expired records, reporting as their rules ask. */
+  const sweepUser = async (username: string): Promise<number> => {
+    let total = 0;
+    for (;;) {
+      const at = now();
+      const batch: Array<{ id: string; value: string }> = [];
+      for await (const r of d.archive.find(username, { end: at, limit: BATCH })) batch.push(r);
+      if (batch.length === 0) break;
+      for (const r of batch) {
+        const el = parseElement(r.value);
+        if (el) expire(el, at);
+      }
+      total += await d.archive.delete(username, { ids: batch.map((r) => r.id) });
+      forget(username, batch.reduce((sum, r) => sum + size(r.value), 0));
+      if (batch.length < BATCH) break;
+    }
+    return total;
+  };
 
   const flush = async (username: string, session: Session): Promise<void> => {
     if (!takesStored(session)) return;
     try {
       for (;;) {
-        const batch: Array<{ id: string; value: string }> = [];
+        const batch: Array<{ id: string; when: number; value: string }> = [];
         for await (const r of d.archive.find(username, { limit: BATCH })) batch.push(r);
         if (batch.length === 0) break;
+        const at = now();
         for (const r of batch) {
-          const el = parseStored(r.value);
-          if (el) session.send(el);
-          else d.log.warn({ user: username, id: r.id }, 'dropping an offline message that does not parse');
+          const el = parseElement(r.value);
+          if (!el) {
+            d.log.warn({ user: username, id: r.id }, 'dropping an offline message that does not parse');
+            continue;
+          }
+          if (r.when <= at) {
+            expire(el, at);
+            continue;
+          }
+          // XEP-0079 §3.3.2: delivered now, so rules are met or not as of now.
+          if (d.amp?.()?.apply(el, at, storedAt(el, d.domain)) === false) continue;
+          const out = forDelivery(el, at);
+          if (out) session.send(out);
         }
         await flushed();
         // Gone before the batch was written out: keep it for the next session (a possible duplicate, never a loss).
         if (session.closed) return;
         await d.archive.delete(username, { ids: batch.map((r) => r.id) });
+        forget(username, batch.reduce((sum, r) => sum + size(r.value), 0));
         if (batch.length < BATCH) break;
       }
     } catch (err) {
@@ -177,6 +282,21 @@ export function createOffline(d: OfflineDeps): Offline {
 
     purge: (username) => queue.run(username, async () => {
       await d.archive.delete(username);
+      bytes.delete(username);
     }),
+
+    async sweep() {
+      let total = 0;
+      const users: string[] = [];
+      for await (const u of d.archive.users()) users.push(u);
+      for (const u of users) {
+        try {
+          total += await queue.run(u, () => sweepUser(u));
+        } catch (err) {
+          d.log.error({ err, user: u }, 'offline sweep failed');
+        }
+      }
+      return total;
+    },
   };
 }

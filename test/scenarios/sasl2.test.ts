@@ -266,6 +266,17 @@ describe('SASL2, Bind 2 and FAST (XEP-0388, XEP-0386, XEP-0484) @e2e', function 
       assert.equal(await first.c.streamError(), 'conflict', 'its earlier session ends');
       assert.doesNotMatch(second.c.text, /stream:error/, "another client's session stays");
     });
+    it('a hibernated session of another client gives its resource up, as RFC 6120 binding does', async () => {
+      const { c } = await tlsStream(server);
+      authenticate(c, 'PLAIN', plainResponse('erin', 'erin-pass'), `${ua(randomUUID())}<bind xmlns='${BIND2}'><tag>Tablet</tag><enable xmlns='${SM}' resume='true'/></bind>`);
+      assert.equal((await outcome(c)).getChildText('authorization-identifier'), 'erin@localhost/Tablet');
+      c.destroy();
+      await sleep(200);
+      const { c: c2 } = await tlsStream(server);
+      track(c2);
+      authenticate(c2, 'PLAIN', plainResponse('erin', 'erin-pass'), `${ua(randomUUID())}<bind xmlns='${BIND2}'><tag>Tablet</tag></bind>`);
+      assert.equal((await outcome(c2)).getChildText('authorization-identifier'), 'erin@localhost/Tablet');
+    });
   });
 
   describe('inline resumption (XEP-0198 in SASL2)', () => {

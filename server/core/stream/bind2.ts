@@ -4,7 +4,8 @@
  * stream management and hands the other children to modules through the 'bind2/inline' event.
  *
  * Resource choice: the client's <tag/> as is (prepared per RFC 7622) when no other client holds
- * it, which keeps resources readable and stable for a client that reconnects; when another
+ * it (or only a hibernated XEP-0198 session does, which is replaced as RFC 6120 binding would),
+ * which keeps resources readable and stable for a client that reconnects; when another connected
  * client (another <user-agent id/>, or none) holds it, §3.2.1's recommended `tag/id` form. The id
  * is derived from the user-agent id with a process secret (stable across reconnects, never
  * revealing the user-agent id, as §3.2.1 requires), or random without one.

@@ -827,7 +827,9 @@ export class C2SStream implements Session {
     const bind = parseBind(bindEl);
     const resource = chooseResource(user, bind.tag, client, (r) => {
       const s = host.sessions.resourcesOf(user)?.get(r);
-      return s === undefined ? undefined : (s instanceof C2SStream ? s.clientId ?? '' : '');
+      // A hibernated holder gives way, as in RFC 6120 binding: its client is not there to object.
+      if (s === undefined || s.hibernated) return undefined;
+      return s instanceof C2SStream ? s.clientId ?? '' : '';
     });
     // §3.2: a new bind from the same client ends its earlier sessions.
     if (client) {

@@ -13,6 +13,7 @@ import { Jid } from './core/jid.js';
 import { runChecks } from './check.js';
 import { createLogger } from './logging.js';
 import { TernServer } from './server.js';
+import { storageCheck, storageMigrate } from './storage-admin.js';
 
 const USAGE = `usage: tern <command> [options]
 
@@ -24,6 +25,11 @@ commands:
   cert generate [DOMAIN...]  create local-CA certificates for domains that have none
   cert import DOMAIN CERT KEY  install PEM files from a real CA for DOMAIN
   check                      validate the config, certificates and listener ports
+  storage check              list the storage providers in use; for MongoDB, the indexes present
+                             and missing (exit 1 if any is missing)
+  storage migrate --from embedded --to mongodb
+                             copy every store from the embedded store to MongoDB and verify
+                             counts (stop the server first; safe to run again)
 
 options:
   -c, --config FILE          config file (default ./tern.yml; none → built-in defaults)
@@ -33,7 +39,7 @@ options:
 
 class UsageError extends Error {}
 
-interface Args { command?: string; rest: string[]; config?: string; password?: string }
+interface Args { command?: string; rest: string[]; config?: string; password?: string; from?: string; to?: string }
 
 function parseArgs(argv: string[]): Args {
   const args: Args = { rest: [] };
@@ -43,6 +49,8 @@ function parseArgs(argv: string[]): Args {
     else if (a === '-c' || a === '--config') args.config = need(argv[++i], a);
     else if (a.startsWith('--config=')) args.config = a.slice(9);
     else if (a === '--password') args.password = need(argv[++i], a);
+    else if (a === '--from') args.from = need(argv[++i], a);
+    else if (a === '--to') args.to = need(argv[++i], a);
     else if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`);
     else if (!args.command) args.command = a;
     else args.rest.push(a);
@@ -154,6 +162,16 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       throw new UsageError('cert needs a subcommand: generate or import');
+    }
+    case 'storage': {
+      const out = (line: string) => process.stdout.write(`${line}\n`);
+      const [sub] = args.rest;
+      if (sub === 'check') return (await storageCheck(config, out)) ? 0 : 1;
+      if (sub === 'migrate') {
+        if (args.from !== 'embedded' || args.to !== 'mongodb') throw new UsageError('storage migrate supports --from embedded --to mongodb');
+        return (await storageMigrate(config, out)) ? 0 : 1;
+      }
+      throw new UsageError('storage needs a subcommand: check or migrate');
     }
     case 'check':
       return (await runChecks(config, source, (line) => process.stdout.write(`${line}\n`))) ? 0 : 1;

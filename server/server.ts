@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import tls from 'node:tls';
 import type { Logger } from 'pino';
 import { ensureLocalCertificates, loadSecureContextOptions } from '../certs/index.js';
-import { openEmbeddedStorage } from '../storage/embedded/provider.js';
+import { openStorage } from '../storage/open.js';
 import type { StorageProvider } from '../storage/types.js';
 import type { TernConfig } from './config/schema.js';
 import { ServerError, StreamError } from './core/errors.js';
@@ -45,7 +45,7 @@ export class TernServer {
   static async start(config: TernConfig, opts: StartOptions = {}): Promise<TernServer> {
     const log = opts.log ?? createLogger(config.log);
     mkdirSync(config.data_dir, { recursive: true, mode: 0o700 });
-    const storage = openEmbeddedStorage({ dir: config.data_dir, synchronous: config.storage.embedded.synchronous });
+    const storage = await openStorage(config);
     const bus = new HookBus(undefined, (event, err) => log.error({ err, event }, 'hook handler failed'));
     const router = new Router(bus, log.child({ part: 'router' }));
     const services = new ServiceRegistry();

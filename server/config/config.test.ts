@@ -77,7 +77,16 @@ describe('config', () => {
           max_connections_per_ip: 100,
         },
         stream_management: { resume_timeout_s: 300, max_unacked: 1000, ack_timeout_s: 60 },
-        storage: { provider: 'embedded', embedded: { synchronous: 'normal' } },
+        storage: {
+          provider: 'embedded',
+          embedded: { synchronous: 'normal' },
+          mongodb: {
+            url: null, database: 'tern', write_concern: 'majority', journal: true, write_timeout_ms: 10_000,
+            read_concern: 'majority', server_selection_timeout_ms: 30_000, connect_timeout_ms: 10_000,
+            tls: { enabled: null, ca_file: null, certificate_key_file: null },
+          },
+          stores: {},
+        },
         log: { level: 'info', format: 'json' },
         sasl: { iterations: 4096, mechanisms: ['SCRAM-SHA-256-PLUS', 'SCRAM-SHA-1-PLUS', 'SCRAM-SHA-256', 'SCRAM-SHA-1', 'PLAIN'], sasl2: true, fast_token_lifetime_s: 1_209_600 },
       };
@@ -200,6 +209,33 @@ describe('config', () => {
       // A disabled direct-TLS listener or a disabled MUC service claims nothing.
       loadConfig(write('listeners:\n  c2s: { port: 5300 }\n  c2s_direct_tls: { port: 5300, enabled: false }\n'));
       loadConfig(write('hosts:\n  - domain: a.org\n    muc: { enabled: false }\n  - domain: conference.a.org\n'));
+    });
+
+    it('validates the MongoDB storage keys and requires a URL once a store uses mongodb', () => {
+      const cases: Array<[string, RegExp]> = [
+        ['storage:\n  provider: mongodb\n', /storage\.mongodb\.url: is required when a store uses mongodb/],
+        ['storage:\n  stores: { mam: mongodb }\n', /storage\.mongodb\.url: is required when a store uses mongodb/],
+        ['storage:\n  stores: { mam: postgres }\n', /storage\.stores\.mam/],
+        ['storage:\n  provider: mongodb\n  mongodb: { url: "http://db:27017" }\n', /storage\.mongodb\.url: must be a mongodb:\/\/ or mongodb\+srv:\/\/ connection string/],
+        ['storage:\n  mongodb: { database: "a.b" }\n', /storage\.mongodb\.database: must be a MongoDB database name/],
+        ['storage:\n  mongodb: { write_concern: 51 }\n', /storage\.mongodb\.write_concern/],
+        ['storage:\n  mongodb: { read_concern: snapshot }\n', /storage\.mongodb\.read_concern/],
+        ['storage:\n  mongodb: { server_selection_timeout_ms: 10 }\n', /storage\.mongodb\.server_selection_timeout_ms/],
+      ];
+      for (const [yaml, re] of cases) assert.match(failure(() => loadConfig(write(yaml))), re, yaml);
+      const { config } = loadConfig(write([
+        'storage:',
+        '  stores: { mam: mongodb, offline: mongodb }',
+        '  mongodb:',
+        '    url: "mongodb://tern:secret@db1,db2,db3/?replicaSet=rs0"',
+        '    write_concern: 2',
+        '    tls: { enabled: true, ca_file: ca.pem }',
+        '',
+      ].join('\n')));
+      assert.equal(config.storage.provider, 'embedded');
+      assert.deepEqual(config.storage.stores, { mam: 'mongodb', offline: 'mongodb' });
+      assert.equal(config.storage.mongodb.write_concern, 2);
+      assert.equal(config.storage.mongodb.tls.ca_file, path.join(dir, 'ca.pem'), 'resolved against the file');
     });
 
     it('rejects domains that would be cut short or name other files', () => {

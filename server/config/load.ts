@@ -51,6 +51,17 @@ export function validateConfig(raw: unknown, baseDir: string): TernConfig {
     ...c,
     data_dir: resolve(baseDir, c.data_dir),
     tls: { ...c.tls, certs_dir: resolve(baseDir, c.tls.certs_dir) },
+    storage: {
+      ...c.storage,
+      mongodb: {
+        ...c.storage.mongodb,
+        tls: {
+          ...c.storage.mongodb.tls,
+          ca_file: c.storage.mongodb.tls.ca_file === null ? null : resolve(baseDir, c.storage.mongodb.tls.ca_file),
+          certificate_key_file: c.storage.mongodb.tls.certificate_key_file === null ? null : resolve(baseDir, c.storage.mongodb.tls.certificate_key_file),
+        },
+      },
+    },
   };
 }
 

@@ -189,11 +189,39 @@ export const configSchema = z.strictObject({
     ack_timeout_s: int(0, 3600).default(60),
   }),
   storage: section({
-    provider: z.enum(['embedded']).default('embedded'),
+    /** Where every store lives unless `stores` says otherwise. */
+    provider: z.enum(['embedded', 'mongodb']).default('embedded'),
     embedded: section({
       /** normal: durable across process crashes (WAL); full: also across power loss, slower. */
       synchronous: z.enum(['normal', 'full']).default('normal'),
     }),
+    mongodb: section({
+      /** Connection string (mongodb:// or mongodb+srv://), with credentials, replicaSet and other URL options. */
+      url: z.string().nullable().default(null)
+        .refine((u) => u === null || /^mongodb(\+srv)?:\/\/[^\s]+$/.test(u), 'must be a mongodb:// or mongodb+srv:// connection string'),
+      database: z.string().min(1).max(63).regex(/^[^/\\. "$*<>:|?]+$/, 'must be a MongoDB database name (no / \\ . space " $ * < > : | ?)').default('tern'),
+      /** 'majority' (default) or the number of members that must acknowledge a write. */
+      write_concern: z.union([z.literal('majority'), int(0, 50)]).default('majority'),
+      journal: z.boolean().default(true),
+      /** Milliseconds a write waits for its write concern (0: no limit). */
+      write_timeout_ms: int(0, 600_000).default(10_000),
+      /** majority: never read what a failover could roll back; local: faster, may. */
+      read_concern: z.enum(['majority', 'local']).default('majority'),
+      server_selection_timeout_ms: int(100, 600_000).default(30_000),
+      connect_timeout_ms: int(100, 600_000).default(10_000),
+      tls: section({
+        /** null: as the URL says (mongodb+srv implies TLS). */
+        enabled: z.boolean().nullable().default(null),
+        ca_file: z.string().min(1).nullable().default(null),
+        /** PEM with the client certificate and its key (X.509 authentication). */
+        certificate_key_file: z.string().min(1).nullable().default(null),
+      }),
+    }),
+    /** Per-store provider, by store name (accounts, roster, offline, mam, mam_prefs, last, push, subscription_requests, ...). */
+    stores: z.preprocess(nullAsAbsent, z.record(z.string().min(1), z.enum(['embedded', 'mongodb'])).default({})),
+  }).superRefine((s, ctx) => {
+    const uses = s.provider === 'mongodb' || Object.values(s.stores).includes('mongodb');
+    if (uses && s.mongodb.url === null) ctx.addIssue({ code: 'custom', path: ['mongodb', 'url'], message: 'is required when a store uses mongodb', input: null });
   }),
   log: section({
     level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),

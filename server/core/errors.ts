@@ -80,6 +80,18 @@ export class SaslFailure extends Error {
   }
 }
 
+/**
+ * The stanza error an internal failure becomes: storage that is unreachable for now (a database
+ * connection lost, no primary during a failover) is worth retrying, so wait/internal-server-error
+ * (RFC 6120 §8.3.2: "retry after waiting"); anything else cancel/internal-server-error.
+ */
+export function internalStanzaError(err: unknown): StanzaError {
+  if (err instanceof StanzaError) return err;
+  return err instanceof ServerError && err.code === 'TERN_ERR_STORAGE_UNAVAILABLE'
+    ? new StanzaError('internal-server-error', undefined, 'wait')
+    : new StanzaError('internal-server-error');
+}
+
 /** Internal failure with a stable code; logged, never put on the wire. */
 export class ServerError extends Error {
   constructor(readonly code: ServerErrorCode, message: string, override readonly cause?: unknown) {
@@ -89,6 +101,6 @@ export class ServerError extends Error {
 }
 
 export type ServerErrorCode =
-  | 'TERN_ERR_CONFIG' | 'TERN_ERR_STORAGE' | 'TERN_ERR_MODULE_DEPENDENCY'
+  | 'TERN_ERR_CONFIG' | 'TERN_ERR_STORAGE' | 'TERN_ERR_STORAGE_UNAVAILABLE' | 'TERN_ERR_MODULE_DEPENDENCY'
   | 'TERN_ERR_MODULE_DUPLICATE' | 'TERN_ERR_SERVICE_MISSING' | 'TERN_ERR_CERT'
   | 'TERN_ERR_LISTEN' | 'TERN_ERR_ACCOUNT' | 'TERN_ERR_HANDLER';

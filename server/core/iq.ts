@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Element } from '@xmpp/xml';
 import type { Logger } from 'pino';
-import { StanzaError } from './errors.js';
+import { internalStanzaError, StanzaError } from './errors.js';
 import { type Disposable, HANDLED, type HookResult, type StanzaEvent } from './events.js';
 import { Jid } from './jid.js';
 import type { Session } from './sessions.js';
@@ -104,7 +104,7 @@ export class IqDispatcher {
       e = err;
     } else {
       this.log.error({ err, ns: iqPayload(stanza)?.attrs.xmlns }, 'iq handler failed');
-      e = new StanzaError('internal-server-error');
+      e = internalStanzaError(err);
     }
     const r = errorReply(stanza, e);
     r.attrs.from = from;

@@ -2,6 +2,7 @@
 import type { ModuleDefinition } from '../core/module.js';
 import accounts from './accounts/index.js';
 import amp from './amp/index.js';
+import bookmarks from './bookmarks/index.js';
 import caps from './caps/index.js';
 import carbons from './carbons/index.js';
 import csi from './csi/index.js';
@@ -11,8 +12,10 @@ import last from './last/index.js';
 import mam from './mam/index.js';
 import message from './message/index.js';
 import offline from './offline/index.js';
+import pep from './pep/index.js';
 import ping from './ping/index.js';
 import presence from './presence/index.js';
+import privateStorage from './private/index.js';
 import push from './push/index.js';
 import register from './register/index.js';
 import roster from './roster/index.js';
@@ -20,5 +23,5 @@ import time from './time/index.js';
 import version from './version/index.js';
 
 export const allModules: readonly ModuleDefinition<any, any>[] = [
-  accounts, fast, amp, register, roster, presence, message, offline, carbons, mam, push, csi, disco, caps, ping, version, time, last,
+  accounts, fast, amp, register, roster, presence, message, offline, carbons, mam, push, csi, disco, caps, pep, privateStorage, bookmarks, ping, version, time, last,
 ];

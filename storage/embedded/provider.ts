@@ -459,3 +459,19 @@ class EmbeddedArchive<T> implements ArchiveStore<T> {
     return this.p.users('archive', this.host, this.store);
   }
 }
+
+/**
+ * Every (shape, host, store) that holds data, for the migration tool: read from the tables, so
+ * stores of modules that are no longer loaded are found too. Not part of StorageProvider.
+ */
+export function embeddedInventory(provider: StorageProvider): Array<{ shape: Tables; host: string; store: string }> {
+  if (!(provider instanceof EmbeddedProvider)) throw new TypeError('not an embedded provider');
+  return attempt('inventory', () => {
+    const out: Array<{ shape: Tables; host: string; store: string }> = [];
+    for (const shape of ['keyval', 'map', 'archive'] as const) {
+      const rows = provider.db.prepare(`SELECT DISTINCT host, store FROM ${shape} ORDER BY host, store`).all() as Array<{ host: string; store: string }>;
+      for (const r of rows) out.push({ shape, host: r.host, store: r.store });
+    }
+    return out;
+  });
+}

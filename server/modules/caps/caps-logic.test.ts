@@ -1,19 +1,14 @@
 /** XEP-0115 verification strings against the published examples (§5.2, §5.3), §5.4 checks, and the service's cache. */
 import assert from 'node:assert/strict';
-import { Parser, type Element } from '@xmpp/xml';
+import type { Element } from '@xmpp/xml';
 import pino from 'pino';
 import { RecordingSession } from '../../../test/harness/in-process.js';
 import { Jid } from '../../core/jid.js';
+import { parseElement } from '../../core/stanza.js';
 import { createCaps } from './service.js';
 import { capsVer, parseDiscoInfo, verificationString, verifies } from './verification.js';
 
-function parse(s: string): Element {
-  const p = new Parser();
-  let out: Element | undefined;
-  p.on('element', (el: Element) => { out = el; });
-  p.write(`<stream xmlns='jabber:client'>${s}`);
-  return out!;
-}
+const parse = (s: string): Element => parseElement(s)!;
 
 // §5.2 Simple Generation Example.
 const SIMPLE = `<query xmlns='http://jabber.org/protocol/disco#info' node='http://code.google.com/p/exodus#QgayPKawpkPSDYmwT/WM94uAlu0='>

@@ -1,18 +1,13 @@
 /** The CSI policy as a table (which stanza waits, which is coalesced, which goes now) and the held queue. */
 import assert from 'node:assert/strict';
-import { Parser, type Element } from '@xmpp/xml';
+import type { Element } from '@xmpp/xml';
 import { RecordingSession } from '../../../test/harness/in-process.js';
 import { Jid } from '../../core/jid.js';
+import { parseElement } from '../../core/stanza.js';
 import { HeldQueue } from './held.js';
 import { classify, type Verdict } from './policy.js';
 
-function parse(s: string): Element {
-  const p = new Parser();
-  let out: Element | undefined;
-  p.on('element', (el: Element) => { out = el; });
-  p.write(`<stream xmlns='jabber:client'>${s}`);
-  return out!;
-}
+const parse = (s: string): Element => parseElement(s)!;
 
 const OWN = 'alice@localhost/phone';
 const BOB = "from='bob@localhost/b' to='alice@localhost/phone'";

@@ -60,7 +60,7 @@ describe('service discovery (XEP-0030) @e2e', function () {
 
   it('describes an account to itself and to the contacts it shares presence with', async () => {
     const own = (await get(anna, 'anna@localhost', INFO)).getChild('query', INFO)!;
-    assert.deepEqual(own.getChildren('identity').map((i) => [i.attrs.category, i.attrs.type]), [['account', 'registered']]);
+    assert.deepEqual(own.getChildren('identity').map((i) => [i.attrs.category, i.attrs.type]), [['account', 'registered'], ['pubsub', 'pep']], 'an account that is also its PEP service (XEP-0163 §9.1)');
     assert.ok(own.getChildren('feature').some((f) => f.attrs.var === INFO));
     const byContact = await get(ben, 'anna@localhost', INFO);
     assert.equal(byContact.attrs.type, 'result');

@@ -14,7 +14,7 @@ import { Jid } from '../../core/jid.js';
 import { defineModule } from '../../core/module.js';
 import { xml } from '../../core/stanza.js';
 import { mayViewAccount } from './access.js';
-import type {} from './service.js';
+import type { AccountItemsProvider } from './service.js';
 import { emptyInfo, infoElement, isEmpty, itemsElement, NS_INFO, NS_ITEMS } from './info.js';
 
 export default defineModule({
@@ -38,7 +38,12 @@ export default defineModule({
 
     const hostStart = () => ({ identities: [{ category: 'server', type: 'im', name: 'Tern' }], features: ctx.features.list(), extensions: [] });
     const hostJid = Jid.of('', ctx.host);
+    const accountItems = new Set<AccountItemsProvider>();
     ctx.provide('disco', {
+      addAccountItems: (provider) => {
+        accountItems.add(provider);
+        return { dispose: () => { accountItems.delete(provider); } };
+      },
       hostInfo: (from) => {
         const info = ctx.foldValue('disco/info/host', hostStart(), { to: hostJid, from });
         return { info, query: infoElement(info) };
@@ -73,11 +78,16 @@ export default defineModule({
 
     ctx.iq.get(NS_ITEMS, 'query', async (req) => {
       const c = discoContext(req);
-      if (!(await visibleAccount(req))) return itemsElement([], c.node);
-      if (c.node !== undefined) throw new StanzaError('item-not-found');
+      const visible = await visibleAccount(req);
+      if (c.node !== undefined) {
+        if (!visible) return itemsElement([], c.node);
+        throw new StanzaError('item-not-found');
+      }
       // §4.1: to those allowed to see it, an account's items are its available resources.
-      const resources = ctx.sessions.availableOf(req.to.local).map((s) => xml('item', { jid: s.jid!.toString() }));
-      return itemsElement(resources);
+      const resources = visible ? ctx.sessions.availableOf(req.to.local).map((s) => xml('item', { jid: s.jid!.toString() })) : [];
+      // Then what other modules list (PEP nodes); each decides what this requester may see.
+      const more = await Promise.all([...accountItems].map((p) => p({ ...c, visible })));
+      return itemsElement([...resources, ...more.flat()]);
     }, 'bare');
   },
 });

@@ -106,6 +106,7 @@ export class TernServer {
       secureContext: (d: string) => contexts.get(d),
       minTlsVersion: config.tls.min_version as tls.SecureVersion,
       mechanisms: config.sasl.mechanisms,
+      sasl2: config.sasl.sasl2,
       throttle: new AuthThrottle({ perAccount: limits.auth_failures.per_account, perIp: limits.auth_failures.per_ip, windowMs: limits.auth_failures.window_s * 1000 }),
       log: log.child({ part: 'c2s' }),
       sm: {

@@ -97,7 +97,7 @@ describe('config', () => {
           stores: {},
         },
         log: { level: 'info', format: 'json' },
-        sasl: { iterations: 4096, mechanisms: ['SCRAM-SHA-256-PLUS', 'SCRAM-SHA-1-PLUS', 'SCRAM-SHA-256', 'SCRAM-SHA-1', 'PLAIN'] },
+        sasl: { iterations: 4096, mechanisms: ['SCRAM-SHA-256-PLUS', 'SCRAM-SHA-1-PLUS', 'SCRAM-SHA-256', 'SCRAM-SHA-1', 'PLAIN'], sasl2: true, fast_token_lifetime_s: 1_209_600 },
       };
       assert.deepEqual(config, expected);
     });

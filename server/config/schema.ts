@@ -283,6 +283,10 @@ export const configSchema = z.strictObject({
     /** Offered in this order, where the stream allows them (PLAIN only over TLS). */
     mechanisms: z.array(z.enum(MECHANISM_NAMES)).min(1).default([...MECHANISM_NAMES])
       .refine((m) => new Set(m).size === m.length, 'must not list a mechanism twice'),
+    /** XEP-0388 SASL2 with XEP-0386 Bind 2, offered beside the RFC 6120 profile. */
+    sasl2: z.boolean().default(true),
+    /** XEP-0484 FAST token lifetime (0: no tokens); default 14 days. */
+    fast_token_lifetime_s: int(0, 31_536_000).default(1_209_600),
   }),
 });
 

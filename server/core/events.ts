@@ -49,6 +49,18 @@ export interface NonzaEvent { session: Session; element: Element }
 export interface DeliveredEvent { stanza: Element; username: string; sessions: readonly Session[] }
 export interface SessionClosedEvent { session: Session; reason: string; error?: Error }
 export interface UserEvent { host: string; username: string }
+/**
+ * XEP-0386 Bind 2: one child of the client's <bind xmlns='urn:xmpp:bind:0'/> request in another
+ * namespace (<enable xmlns='urn:xmpp:carbons:2'/>, <inactive xmlns='urn:xmpp:csi:0'/>…).
+ * Contract: fired once per child, in document order, after the resource is bound (session.jid is
+ * set and the session is in the registry, SM enabled if asked) and before the SASL2 <success/>
+ * goes out; 'session/bound' follows the <success/>. Nothing may be sent to the session from the
+ * handler (the stream is still negotiating): set state only. The module that owns the namespace enables
+ * the feature for `session`, may push answer elements to `bound` (they go inside <bound/>), and
+ * returns HANDLED. A child nobody handles is ignored, as XEP-0386 leaves it. A handler that throws
+ * is logged and the child ignored; the bind itself still succeeds.
+ */
+export interface Bind2InlineEvent { session: Session; element: Element; bound: Element[] }
 export interface ServerEvent { reason?: string }
 
 type StanzaEventName = `${'pre-' | ''}${StanzaKind}/${AddressKind}`;
@@ -60,6 +72,8 @@ export type EventMap = { [N in StanzaEventName]: StanzaEvent } & {
   /** Fired synchronously by the message module after live delivery (carbons, archives). */
   'message/delivered': DeliveredEvent;
   'session/bound': SessionEvent;
+  /** XEP-0386: a child of a Bind 2 request (see Bind2InlineEvent for the contract). */
+  'bind2/inline': Bind2InlineEvent;
   /** A non-stanza element on a bound stream; a handler that takes it returns HANDLED, else unsupported-stanza-type. */
   'stream/nonza': NonzaEvent;
   /** A session sent its initial available presence (RFC 6121 §4.2). */
@@ -72,6 +86,8 @@ export type EventMap = { [N in StanzaEventName]: StanzaEvent } & {
   /** The offline module stored a message for a user (push notifications build on it). */
   'message/offline': { stanza: Element; username: string };
   'user/created': UserEvent;
+  /** An account's password was changed: credentials derived from the old one (FAST tokens) must go. */
+  'user/password-changed': UserEvent;
   /** An account is being removed: modules delete what they keep for it. */
   'user/deleting': UserEvent;
   'server/started': ServerEvent;
@@ -86,6 +102,12 @@ export interface DiscoInfo { identities: Array<{ category: string; type: string;
 /** Fold hooks: each handler takes the accumulated value and returns the next one. */
 export type FoldMap = {
   'stream/features': { value: Element[]; ctx: FeatureContext };
+  /**
+   * XEP-0386 §2: the 'var's advertised in <bind xmlns='urn:xmpp:bind:0'><inline/>, one per feature a
+   * module can enable inline (its disco feature name). A module adding a var here MUST handle the
+   * matching 'bind2/inline' element.
+   */
+  'bind2/features': { value: string[]; ctx: { session: Session } };
   'disco/info/host': { value: DiscoInfo; ctx: DiscoContext };
   'disco/info/account': { value: DiscoInfo; ctx: DiscoContext };
   'disco/items/host': { value: Element[]; ctx: DiscoContext };

@@ -10,6 +10,7 @@ import caps from './caps/index.js';
 import carbons from './carbons/index.js';
 import csi from './csi/index.js';
 import disco from './disco/index.js';
+import fast from './fast/index.js';
 import last from './last/index.js';
 import mam from './mam/index.js';
 import message from './message/index.js';
@@ -30,6 +31,6 @@ import vcard from './vcard/index.js';
 import version from './version/index.js';
 
 export const allModules: readonly ModuleDefinition<any, any>[] = [
-  accounts, adhoc, amp, register, roster, presence, blocking, privacy, message, offline, carbons, mam, push, csi, disco, caps,
+  accounts, fast, adhoc, amp, register, roster, presence, blocking, privacy, message, offline, carbons, mam, push, csi, disco, caps,
   pep, privateStorage, bookmarks, vcard, search, aliases, upload, multicast, ping, version, time, last,
 ];

@@ -3,6 +3,7 @@
  * that speaks bytes, for the error paths no library will produce (spoofed 'from', DTDs, oversized
  * stanzas). Both parse what the server sends with @xmpp/xml, not with Tern's own parser.
  */
+import { createHash } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
 import { client, type Client } from '@xmpp/client';
@@ -164,6 +165,14 @@ export class RawClient {
   }
 
   write(data: string | Buffer): void { this.socket.write(data); }
+
+  /** Channel-binding data of the TLS connection, computed on the client side (RFC 9266, RFC 5929 §4.1 with SHA-256). */
+  channelBinding(type: 'tls-exporter' | 'tls-server-end-point'): Buffer {
+    const s = this.socket;
+    if (!(s instanceof tls.TLSSocket)) throw new Error('not a TLS connection');
+    if (type === 'tls-exporter') return s.exportKeyingMaterial(32, 'EXPORTER-Channel-Binding', Buffer.alloc(0));
+    return createHash('sha256').update(s.getPeerCertificate().raw).digest();
+  }
 
   openStream(domain = 'localhost'): Promise<Element> {
     this.write(`<?xml version='1.0'?><stream:stream to='${domain}' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>`);

@@ -23,7 +23,11 @@ export interface SaslContext {
 }
 
 /** additionalData goes into <success/> (for SCRAM, the server-final-message `v=…`). */
-export interface SaslResult { username: string; authzid?: string; additionalData?: Buffer }
+export interface SaslResult {
+  username: string; authzid?: string; additionalData?: Buffer;
+  /** Set by the HT mechanisms: the id of the FAST token that matched. */
+  token?: string;
+}
 export interface SaslStep { challenge?: Buffer; done?: SaslResult }
 export interface SaslMechanism { readonly name: string; step(input: Buffer): Promise<SaslStep> }
 export type SaslMechanismFactory = (ctx: SaslContext) => SaslMechanism;

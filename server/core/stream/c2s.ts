@@ -4,6 +4,10 @@
  * stream errors (§4.9), then stanzas into the router in arrival order (one at a time; the socket
  * is paused while a handler awaits). Outbound writes are coalesced per event-loop turn and
  * TCP_NODELAY is set by the transport.
+ *
+ * Beside RFC 6120 SASL, XEP-0388 SASL2 (framing in sasl2.ts) with XEP-0386 Bind 2 (bind2.ts),
+ * XEP-0198 enable and resume inline, and XEP-0484 FAST tokens (core/sasl/ht.ts, the `fast`
+ * module): authentication, binding, SM and module features in one round trip, no restart.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
@@ -16,7 +20,12 @@ import { HANDLED } from '../events.js';
 import type { Host } from '../host.js';
 import { Jid, JidError, prepareResource } from '../jid.js';
 import type { Router } from '../router.js';
-import { ChannelBindingUnsupported, MECHANISMS, type SaslMechanism } from '../sasl/mechanism.js';
+import type {} from '../fast.js';
+import { createHt, FAST_MECHANISM_NAMES, type FastMechanismName, HT_BINDING } from '../sasl/ht.js';
+import { ChannelBindingUnsupported, MECHANISMS, type SaslMechanism, type SaslResult } from '../sasl/mechanism.js';
+import { chooseResource, parseBind } from './bind2.js';
+import * as sasl2 from './sasl2.js';
+import { type AuthenticateRequest, NS_BIND2, NS_FAST, NS_SASL2 } from './sasl2.js';
 import type { Session } from '../sessions.js';
 import { errorReply, iqPayload, iqResult, withAttrs } from '../stanza.js';
 import { NS_SM, OutboundQueue, parseH, type ResumptionRegistry } from './sm.js';
@@ -44,6 +53,8 @@ export interface C2SConfig {
   /** PLAIN and registration without TLS: only on a listener explicitly configured for loopback. */
   allowPlaintextAuth: boolean;
   mechanisms: readonly string[];
+  /** Offer XEP-0388 SASL2 (with Bind 2 and, when the `fast` module runs, FAST) beside RFC 6120 SASL. */
+  sasl2: boolean;
   throttle: AuthThrottle;
   log: Logger;
   /** XEP-0198; one registry for every listener, so a session can resume on either port. */
@@ -119,6 +130,10 @@ export class C2SStream implements Session {
   private saslFailures = 0;
   private cbTypeRefused = false;
   private lastUsername?: string;
+  /** The SASL2 request while its exchange runs (SASL2 framing for challenges and the outcome). */
+  private sasl2Req?: AuthenticateRequest;
+  /** XEP-0388 <user-agent id/>: identifies the client installation (FAST tokens, Bind 2 resources). */
+  clientId?: string;
   private out: string[] = [];
   private queue: Element[] = [];
   private busy = false;
@@ -276,18 +291,49 @@ export class C2SStream implements Session {
         const mechs = xml('mechanisms', { xmlns: NS_SASL });
         for (const m of this.offeredMechanisms()) mechs.append(xml('mechanism', {}, m));
         features.append(mechs);
+        const v2 = this.sasl2Feature();
+        if (v2) features.append(v2);
         const cbTypes = this.channelBindingTypes();
         if (cbTypes.length) features.append(xml('sasl-channel-binding', { xmlns: NS_SASL_CB }, ...cbTypes.map((t) => xml('channel-binding', { type: t }))));
         if (host.services.maybe('registration')?.offeredTo(this)) features.append(xml('register', { xmlns: 'http://jabber.org/features/iq-register' }));
       }
-    } else {
+    } else if (this.phase !== 'bound') {
       features.append(xml('bind', { xmlns: NS_BIND }));
       features.append(xml('session', { xmlns: NS_SESSION }, xml('optional')));
+      features.append(xml('sm', { xmlns: NS_SM }));
+    } else if (!this.sm) {
+      // After a Bind 2 without <enable/>: SM can still be enabled the RFC way.
       features.append(xml('sm', { xmlns: NS_SM }));
     }
     const extra = host.bus.fold('stream/features', [], { session: this, authenticated: this.authenticated, bound: this.phase === 'bound' });
     for (const f of extra) features.append(f);
-    this.send(features);
+    // Written, not sent: after a SASL2 resume or Bind 2 with SM these are not stanzas to count.
+    this.write(features.toString());
+  }
+
+  /** XEP-0388 §2.1 with XEP-0386 §2, XEP-0198 (inline resume) and XEP-0484 §3.1 inline. */
+  private sasl2Feature(): Element | undefined {
+    if (!this.cfg.sasl2) return undefined;
+    const mechs = this.offeredMechanisms();
+    if (mechs.length === 0) return undefined;
+    const vars = this.hostObj!.bus.fold('bind2/features', [], { session: this });
+    const inline = [
+      xml('bind', { xmlns: NS_BIND2 }, xml('inline', {}, ...[NS_SM, ...vars].map((v) => xml('feature', { var: v })))),
+      xml('sm', { xmlns: NS_SM }),
+    ];
+    const fast = this.fastMechanisms();
+    if (fast.length) inline.push(xml('fast', { xmlns: NS_FAST }, ...fast.map((m) => xml('mechanism', {}, m))));
+    return sasl2.authenticationFeature(mechs, inline);
+  }
+
+  /** HT mechanisms whose channel binding this connection has (XEP-0484 §3.1). */
+  private fastMechanisms(): FastMechanismName[] {
+    if (!this.hostObj?.services.maybe('fast')) return [];
+    const types = this.channelBindingTypes();
+    return FAST_MECHANISM_NAMES.filter((m) => {
+      const b = HT_BINDING[m];
+      return b === undefined || types.includes(b);
+    });
   }
 
   /** SASL is offered once the stream is encrypted, or on a listener configured for plaintext on loopback. */
@@ -372,13 +418,23 @@ export class C2SStream implements Session {
     if (this.phase !== 'negotiating') return;
     const ns = el.attrs.xmlns;
     if (!this.authenticated) {
+      // XEP-0388 §2.5: while a SASL2 exchange runs, only <response/> and <abort/> may come.
+      if (this.sasl2Req && this.mechanism && !(ns === NS_SASL2 && (el.name === 'response' || el.name === 'abort'))) {
+        throw new StreamError('policy-violation', 'only <response/> or <abort/> during SASL2 authentication');
+      }
+      if (ns === NS_SASL2 && this.cfg.sasl2) {
+        if (!this.authAllowed()) return this.saslFail(new SaslFailure('encryption-required'), false, true);
+        if (el.name === 'authenticate') return this.sasl2Authenticate(el);
+        if (el.name === 'response') return this.sasl2Response(el);
+        if (el.name === 'abort') return this.saslAbort(true);
+      }
       if (el.name === 'starttls' && ns === NS_TLS) return this.startTls();
       if (ns === NS_SASL) {
         // RFC 6120 §6.5.4: a mechanism refused until the stream is encrypted.
         if (!this.authAllowed()) return this.saslFail(new SaslFailure('encryption-required'), false);
         if (el.name === 'auth') return this.saslAuth(el);
         if (el.name === 'response') return this.saslResponse(el);
-        if (el.name === 'abort') return this.saslAbort();
+        if (el.name === 'abort') return this.saslAbort(false);
       }
       if (el.name === 'iq' && iqPayload(el)?.attrs.xmlns === NS_REGISTER) return this.preAuthRegister(el);
       throw new StreamError('not-authorized');
@@ -426,6 +482,11 @@ export class C2SStream implements Session {
 
   private enableSm(el: Element): void {
     if (this.sm) return this.smFailed('unexpected-request');
+    this.write(this.startSm(el).toString());
+  }
+
+  /** XEP-0198 §3: sets up the state and returns <enabled/> (written at once, or inline in Bind 2's <bound/>). */
+  private startSm(el: Element): Element {
     const wantsResume = el.attrs.resume === 'true' || el.attrs.resume === '1';
     const maxS = Math.floor(this.cfg.sm.resumeTimeoutMs / 1000);
     const asked = Number.parseInt(el.attrs.max ?? '', 10);
@@ -437,13 +498,12 @@ export class C2SStream implements Session {
       sm.id = randomBytes(18).toString('base64url');
       this.cfg.sm.registry.add(sm.id, this);
     }
-    this.write(resumable ? `<enabled xmlns='${NS_SM}' id='${sm.id}' resume='true' max='${timeoutS}'/>` : `<enabled xmlns='${NS_SM}'/>`);
     this.sm = sm;
+    return resumable ? xml('enabled', { xmlns: NS_SM, id: sm.id!, resume: 'true', max: String(timeoutS) }) : xml('enabled', { xmlns: NS_SM });
   }
 
-  private smFailed(condition: string, h?: number): void {
-    const hAttr = h === undefined ? '' : ` h='${h}'`;
-    this.write(`<failed xmlns='${NS_SM}'${hAttr}><${condition} xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></failed>`);
+  private smFailed(condition: string): void {
+    this.write(smFailure(condition).toString());
   }
 
   /** §4: the peer acknowledged stanzas never sent; the stream cannot be trusted any more. */
@@ -530,16 +590,27 @@ export class C2SStream implements Session {
 
   /** On the new stream (still unbound): find the hibernated session and move this connection into it. */
   private resume(el: Element): void {
-    const h = parseH(el.attrs.h);
-    const previd = el.attrs.previd;
-    if (h === undefined || !previd) return this.smFailed('bad-request');
-    const old = this.cfg.sm.registry.get(previd);
-    // The same answer for an unknown id and for someone else's: ids are not to be probed.
-    if (!old || old._closed || old.username !== this.username || old.host !== this.host) return this.smFailed('item-not-found');
-    old.takeOver(this, h);
+    const r = this.findResumable(el);
+    if (typeof r === 'string') return this.smFailed(r);
+    r.old.takeOver(this, r.h);
   }
 
-  private takeOver(from: C2SStream, h: number): void {
+  /** The session a <resume/> names, or the XEP-0198 §5 condition to fail it with. */
+  private findResumable(el: Element): { old: C2SStream; h: number } | string {
+    const h = parseH(el.attrs.h);
+    const previd = el.attrs.previd;
+    if (h === undefined || !previd) return 'bad-request';
+    const old = this.cfg.sm.registry.get(previd);
+    // The same answer for an unknown id and for someone else's: ids are not to be probed.
+    if (!old || old._closed || old.username !== this.username || old.host !== this.host) return 'item-not-found';
+    return { old, h };
+  }
+
+  /**
+   * With `sasl2`, the resumption is inline in a SASL2 <authenticate/> (XEP-0198 §5, XEP-0388 §2.6.1):
+   * <resumed/> goes inside the <success/> that `sasl2` builds, followed by the stream features.
+   */
+  private takeOver(from: C2SStream, h: number, sasl2Success?: (resumed: Element, jid: string) => Element): void {
     const sm = this.sm!;
     if (!sm.queue.ack(h)) {
       from.sm = sm; // for the error's send-count
@@ -560,9 +631,16 @@ export class C2SStream implements Session {
     this.conn = from.conn;
     from.conn = {};
     this.conn.onTakeover?.(from, this);
+    this.clientId = from.clientId ?? this.clientId;
     this.logger = undefined;
     this.attach(socket);
-    this.write(`<resumed xmlns='${NS_SM}' h='${sm.inbound}' previd='${sm.id}'/>`);
+    const resumed = xml('resumed', { xmlns: NS_SM, h: String(sm.inbound), previd: sm.id! });
+    if (sasl2Success) {
+      this.write(sasl2Success(resumed, this.jid!.toString()).toString());
+      this.sendFeatures();
+    } else {
+      this.write(resumed.toString());
+    }
     const domain = this.host;
     for (const u of sm.queue.pending()) this.write(delayed(u.stanza, domain, u.at).toString());
     this.log.info({ resent: sm.queue.length }, 'session resumed');
@@ -637,21 +715,143 @@ export class C2SStream implements Session {
     if (this.mechanism) return this.saslFail(new SaslFailure('malformed-request', 'an exchange is already in progress'));
     if (!name || !this.offeredMechanisms().includes(name)) return this.saslFail(new SaslFailure('invalid-mechanism'));
     if (this.cfg.throttle.ipBlocked(this.remoteAddress)) return this.saslFail(new SaslFailure('temporary-auth-failure', 'too many failed attempts'), false);
-    const host = this.hostObj!;
-    const accounts = host.services.get('accounts');
-    this.mechanism = MECHANISMS[name]!({
-      lookup: async (username) => {
-        this.lastUsername = username;
-        if (this.cfg.throttle.accountBlocked(`${username}@${host.domain}`)) throw new SaslFailure('temporary-auth-failure', 'too many failed attempts');
-        return accounts.credentials(username);
-      },
-      channelBinding: (type) => this.channelBindingData(type),
-      channelBindingTypes: this.channelBindingTypes(),
-      plusAdvertised: !this.cbTypeRefused && this.offeredMechanisms().some((m) => m.endsWith('-PLUS')),
-    });
+    this.mechanism = MECHANISMS[name]!(this.saslContext());
     const text = el.getText();
     if (text === '') return this.saslStep(Buffer.alloc(0), true);
     return this.saslStep(decodeSasl(text));
+  }
+
+  private saslContext() {
+    const host = this.hostObj!;
+    const accounts = host.services.get('accounts');
+    const admit = (username: string) => {
+      this.lastUsername = username;
+      if (this.cfg.throttle.accountBlocked(`${username}@${host.domain}`)) throw new SaslFailure('temporary-auth-failure', 'too many failed attempts');
+    };
+    return {
+      lookup: async (username: string) => {
+        admit(username);
+        return accounts.credentials(username);
+      },
+      /** XEP-0484 tokens of this client; a failure counts toward throttling like a wrong password. */
+      tokens: async (username: string, mechanism: FastMechanismName) => {
+        admit(username);
+        const fast = host.services.maybe('fast');
+        const client = this.sasl2Req?.userAgent?.id;
+        const local = Jid.tryParse(`${username}@${host.domain}`)?.local;
+        if (!fast || !client || !local) return [];
+        return fast.candidates(local, client, mechanism);
+      },
+      channelBinding: (type: 'tls-exporter' | 'tls-server-end-point') => this.channelBindingData(type),
+      channelBindingTypes: this.channelBindingTypes(),
+      plusAdvertised: !this.cbTypeRefused && this.offeredMechanisms().some((m) => m.endsWith('-PLUS')),
+    };
+  }
+
+  // ---- SASL2 (XEP-0388) ----
+
+  private async sasl2Authenticate(el: Element): Promise<void> {
+    if (this.mechanism) return this.saslFail(new SaslFailure('malformed-request', 'an exchange is already in progress'), false, true);
+    let req: AuthenticateRequest;
+    try {
+      req = sasl2.parseAuthenticate(el);
+    } catch (err) {
+      if (err instanceof SaslFailure) return this.saslFail(err, false, true);
+      throw err;
+    }
+    const name = req.mechanism;
+    const fast = (FAST_MECHANISM_NAMES as readonly string[]).includes(name) ? name as FastMechanismName : undefined;
+    // §2.3: a mechanism not offered in the feature fails the authentication.
+    if (fast ? !this.fastMechanisms().includes(fast) : !this.offeredMechanisms().includes(name)) return this.saslFail(new SaslFailure('invalid-mechanism'), false, true);
+    if (this.cfg.throttle.ipBlocked(this.remoteAddress)) return this.saslFail(new SaslFailure('temporary-auth-failure', 'too many failed attempts'), false, true);
+    this.sasl2Req = req;
+    this.mechanism = fast ? createHt(fast, this.saslContext()) : MECHANISMS[name]!(this.saslContext());
+    if (req.initial === undefined) return this.saslStep(Buffer.alloc(0), true);
+    return this.saslStep(req.initial);
+  }
+
+  private async sasl2Response(el: Element): Promise<void> {
+    if (!this.mechanism || !this.sasl2Req) return this.saslFail(new SaslFailure('malformed-request', 'no exchange in progress'), false, true);
+    return this.saslStep(sasl2.decodeSaslData(el.getText()));
+  }
+
+  /**
+   * §2.6.1: what the <authenticate/> asked for besides authentication, in XEP-0386's order: a
+   * FAST token (XEP-0484), then <resume/> (XEP-0198 §5; when it works, the rest is skipped),
+   * then Bind 2 with its inline features; then <success/> and the stream features, no restart.
+   */
+  private async sasl2Succeeded(user: string, done: SaslResult, req: AuthenticateRequest): Promise<void> {
+    const host = this.hostObj!;
+    const extra: Element[] = [];
+    const fast = host.services.maybe('fast');
+    const client = req.userAgent?.id;
+    const fastEl = req.inline.find((c) => c.name === 'fast' && c.attrs.xmlns === NS_FAST);
+    const requested = req.inline.find((c) => c.name === 'request-token' && c.attrs.xmlns === NS_FAST)?.attrs.mechanism as string | undefined;
+    let issueFor = requested !== undefined && (this.fastMechanisms() as string[]).includes(requested) ? requested as FastMechanismName : undefined;
+    if (done.token && fast && client) {
+      const invalidate = fastEl?.attrs.invalidate === 'true' || fastEl?.attrs.invalidate === '1';
+      const { rotate } = await fast.used(user, client, done.token, { invalidate });
+      // §3.5: the server may rotate on its own; §3.6: never after an invalidation unless asked.
+      if (rotate && !issueFor) issueFor = req.mechanism as FastMechanismName;
+    }
+    if (issueFor && fast && client) {
+      const t = await fast.issue(user, client, issueFor, done.token);
+      extra.push(xml('token', { xmlns: NS_FAST, expiry: t.expiry.toISOString(), token: t.token }));
+    }
+    if (this._closed) return;
+    this.cfg.throttle.recordSuccess(`${user}@${host.domain}`);
+    this.username = user;
+    this.authenticated = true;
+    this.clientId = client;
+    this.log.info({ user, host: host.domain, mechanism: req.mechanism }, 'authenticated (SASL2)');
+
+    const resume = req.inline.find((c) => c.name === 'resume' && c.attrs.xmlns === NS_SM);
+    if (resume) {
+      const r = this.findResumable(resume);
+      if (typeof r !== 'string') {
+        // This stream ends either way: its connection moves into the old session, or (an
+        // impossible count) both end with a stream error.
+        r.old.takeOver(this, r.h, (resumed, jid) => sasl2.success(jid, done.additionalData, [...extra, resumed]));
+        return;
+      }
+      // XEP-0386 §3.2: the failure is reported, then the bind goes ahead.
+      extra.push(smFailure(r));
+    }
+
+    const bindEl = req.inline.find((c) => c.name === 'bind' && c.attrs.xmlns === NS_BIND2);
+    if (!bindEl) {
+      this.writeNow(sasl2.success(`${user}@${host.domain}`, done.additionalData, extra).toString());
+      this.sendFeatures();
+      return;
+    }
+    const bind = parseBind(bindEl);
+    const resource = chooseResource(user, bind.tag, client, (r) => {
+      const s = host.sessions.resourcesOf(user)?.get(r);
+      // A hibernated holder gives way, as in RFC 6120 binding: its client is not there to object.
+      if (s === undefined || s.hibernated) return undefined;
+      return s instanceof C2SStream ? s.clientId ?? '' : '';
+    });
+    // §3.2: a new bind from the same client ends its earlier sessions.
+    if (client) {
+      for (const s of host.sessions.sessionsOf(user)) {
+        if (s instanceof C2SStream && s !== this && s.clientId === client && s.jid?.resource !== resource) s.close(new StreamError('conflict', 'replaced by a new session of the same client'));
+      }
+    }
+    this.bindResource(resource);
+    const bound: Element[] = [];
+    if (bind.smEnable) bound.push(this.sm ? smFailure('unexpected-request') : this.startSm(bind.smEnable));
+    for (const element of bind.features) {
+      try {
+        await host.bus.fire('bind2/inline', { session: this, element, bound });
+      } catch (err) {
+        this.log.warn({ err, feature: element.attrs.xmlns }, 'bind 2 inline feature failed');
+      }
+    }
+    if (this._closed) return;
+    extra.push(xml('bound', { xmlns: NS_BIND2 }, ...bound));
+    this.writeNow(sasl2.success(this.jid!.toString(), done.additionalData, extra).toString());
+    this.sendFeatures();
+    await host.bus.notify('session/bound', { session: this });
   }
 
   private async saslResponse(el: Element): Promise<void> {
@@ -659,9 +859,10 @@ export class C2SStream implements Session {
     return this.saslStep(decodeSasl(el.getText()));
   }
 
-  private saslAbort(): void {
+  private saslAbort(v2: boolean): void {
     this.mechanism = undefined;
-    this.writeNow(`<failure xmlns='${NS_SASL}'><aborted/></failure>`);
+    this.sasl2Req = undefined;
+    this.writeNow(v2 ? sasl2.failure(new SaslFailure('aborted')).toString() : `<failure xmlns='${NS_SASL}'><aborted/></failure>`);
   }
 
   private async saslStep(input: Buffer | undefined, noInitialResponse = false): Promise<void> {
@@ -670,16 +871,17 @@ export class C2SStream implements Session {
       if (!input) throw new SaslFailure('incorrect-encoding');
       // No initial response: send an empty challenge, the client answers with the first message.
       if (noInitialResponse) {
-        this.send(xml('challenge', { xmlns: NS_SASL }));
+        this.write(this.sasl2Req ? sasl2.challenge(Buffer.alloc(0)).toString() : xml('challenge', { xmlns: NS_SASL }).toString());
         return;
       }
       const step = await mech.step(input);
       if (this._closed) return;
       if (step.challenge) {
-        this.send(xml('challenge', { xmlns: NS_SASL }, step.challenge.length ? step.challenge.toString('base64') : '='));
+        if (this.sasl2Req) this.write(sasl2.challenge(step.challenge).toString());
+        else this.write(xml('challenge', { xmlns: NS_SASL }, step.challenge.length ? step.challenge.toString('base64') : '=').toString());
         return;
       }
-      if (step.done) return this.saslSucceeded(step.done.username, step.done.authzid, step.done.additionalData);
+      if (step.done) return this.saslSucceeded(step.done.username, step.done.authzid, step.done.additionalData, step.done);
     } catch (err) {
       if (err instanceof ChannelBindingUnsupported) {
         this.cbTypeRefused = true;
@@ -690,7 +892,7 @@ export class C2SStream implements Session {
     }
   }
 
-  private async saslSucceeded(username: string, authzid: string | undefined, additional: Buffer | undefined): Promise<void> {
+  private async saslSucceeded(username: string, authzid: string | undefined, additional: Buffer | undefined, done: SaslResult): Promise<void> {
     const host = this.hostObj!;
     this.mechanism = undefined;
     let user: string;
@@ -703,6 +905,11 @@ export class C2SStream implements Session {
       const z = Jid.tryParse(authzid);
       if (!z || z.bareString !== `${user}@${host.domain}` || z.resource) return this.saslFail(new SaslFailure('invalid-authzid'));
     }
+    const req = this.sasl2Req;
+    if (req) {
+      this.sasl2Req = undefined;
+      return this.sasl2Succeeded(user, done, req);
+    }
     this.cfg.throttle.recordSuccess(`${user}@${host.domain}`);
     this.username = user;
     this.authenticated = true;
@@ -712,15 +919,16 @@ export class C2SStream implements Session {
     this.log.info({ user, host: host.domain }, 'authenticated');
   }
 
-  private saslFail(f: SaslFailure, count = true): void {
+  private saslFail(f: SaslFailure, count = true, v2 = this.sasl2Req !== undefined): void {
     this.mechanism = undefined;
+    this.sasl2Req = undefined;
     if (count && (f.condition === 'not-authorized' || f.condition === 'invalid-authzid')) {
       this.saslFailures++;
       this.cfg.throttle.recordFailure(this.remoteAddress, this.lastUsername ? `${this.lastUsername}@${this.host}` : undefined);
       this.log.info({ condition: f.condition }, 'authentication failed');
     }
     const text = f.text ? `<text xml:lang='en'>${escapeText(f.text)}</text>` : '';
-    this.writeNow(`<failure xmlns='${NS_SASL}'><${f.condition}/>${text}</failure>`);
+    this.writeNow(v2 ? sasl2.failure(f).toString() : `<failure xmlns='${NS_SASL}'><${f.condition}/>${text}</failure>`);
     if (this.saslFailures >= MAX_SASL_ATTEMPTS) this.streamError(new StreamError('policy-violation', 'too many failed authentication attempts'));
   }
 
@@ -748,14 +956,19 @@ export class C2SStream implements Session {
       }
       throw err;
     }
+    this.bindResource(resource);
+    this.send(iqResult(el, xml('bind', { xmlns: NS_BIND }, xml('jid', {}, this.jid!.toString()))));
+    await host.bus.notify('session/bound', { session: this });
+  }
+
+  private bindResource(resource: string): void {
+    const host = this.hostObj!;
     this.jid = Jid.of(this.username!, host.domain, resource);
     this.logger = undefined;
     const replaced = host.sessions.bind(this.username!, resource, this);
     if (replaced && replaced !== this) replaced.close(new StreamError('conflict', 'replaced by a new session'));
     this.phase = 'bound';
     if (this.authTimer) clearTimeout(this.authTimer);
-    this.send(iqResult(el, xml('bind', { xmlns: NS_BIND }, xml('jid', {}, this.jid.toString()))));
-    await host.bus.notify('session/bound', { session: this });
   }
 
   // ---- closing ----
@@ -819,6 +1032,10 @@ export class C2SStream implements Session {
       host.bus.notify('session/closed', { session: this, reason, error }).catch((err) => this.log.error({ err }, 'session/closed failed'));
     }
   }
+}
+
+function smFailure(condition: string): Element {
+  return xml('failed', { xmlns: NS_SM }, xml(condition, { xmlns: 'urn:ietf:params:xml:ns:xmpp-stanzas' }));
 }
 
 /** A message or presence re-sent after resumption says when it was first sent (XEP-0203). */

@@ -22,6 +22,7 @@ export default defineModule({
       },
       onCreated: (username) => ctx.notify('user/created', { host: ctx.host, username }),
       reserved: (username) => ctx.services.maybe('reservedNames')?.reserved(username) ?? false,
+      onPasswordChanged: (username) => ctx.notify('user/password-changed', { host: ctx.host, username }),
     }));
   },
 });

@@ -15,6 +15,8 @@ export interface AccountDeps {
   options: AccountOptions;
   onCreated(username: string): Promise<void>;
   onDeleting(username: string): Promise<void>;
+  /** After the new keys are stored: what was derived from the old password (FAST tokens) must go. */
+  onPasswordChanged?(username: string): Promise<void>;
   onDeleted(username: string): Promise<void>;
   /** Whether another feature holds this localpart (an alias); such a name is taken. */
   reserved?(username: string): boolean | Promise<boolean>;
@@ -64,6 +66,7 @@ export function createAccountService(d: AccountDeps): AccountService {
       if (!rec) throw new StanzaError('item-not-found', 'no such account');
       checkPassword(password);
       await d.store.set(username, { ...rec, scram: deriveAllCredentials(password, d.options.iterations) });
+      await d.onPasswordChanged?.(username);
     },
     async delete(username) {
       if (!(await d.store.get(username))) throw new StanzaError('item-not-found', 'no such account');

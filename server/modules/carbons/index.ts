@@ -6,7 +6,7 @@
  */
 import xml, { type Element } from '@xmpp/xml';
 import { StanzaError } from '../../core/errors.js';
-import { type HookResult, Priority, type StanzaEvent } from '../../core/events.js';
+import { HANDLED, type HookResult, Priority, type StanzaEvent } from '../../core/events.js';
 import { defineModule } from '../../core/module.js';
 import type { Session } from '../../core/sessions.js';
 import { withAttrs } from '../../core/stanza.js';
@@ -38,6 +38,12 @@ export default defineModule({
     };
     ctx.iq.set(NS_CARBONS, 'enable', toggle(true), 'self');
     ctx.iq.set(NS_CARBONS, 'disable', toggle(false), 'self');
+    ctx.fold('bind2/features', (vars) => [...vars, NS_CARBONS]);
+    ctx.hook('bind2/inline', ({ session, element }) => {
+      if (element.attrs.xmlns !== NS_CARBONS || element.name !== 'enable') return;
+      session.state.set(ENABLED, true);
+      return HANDLED;
+    });
 
     const sent = ({ stanza, origin }: StanzaEvent): HookResult => {
       if (!origin?.username || !eligible(stanza)) return;

@@ -25,8 +25,10 @@
  * and no error reply. Content inside them is ignored (the schema says empty; being liberal costs
  * nothing). Any other element in urn:xmpp:csi:0 is left unhandled, so the core ends the stream
  * with unsupported-stanza-type, as for any unknown first-level element (RFC 6120 §4.9.3.23).
- * §6: the state is never revealed to other entities.
+ * §6: the state is never revealed to other entities. XEP-0386 §3.2: a Bind 2 request may carry
+ * <active/> or <inactive/>, and the session begins in that state.
  */
+import type { Element } from '@xmpp/xml';
 import { HANDLED } from '../../core/events.js';
 import { defineModule } from '../../core/module.js';
 import type { Session } from '../../core/sessions.js';
@@ -57,13 +59,16 @@ export default defineModule({
       session.outboundFilter = held.filter;
     };
 
-    ctx.hook('stream/nonza', ({ session, element }) => {
+    const toggle = ({ session, element }: { session: Session; element: Element }) => {
       if (element.attrs.xmlns !== NS_CSI) return undefined;
       if (element.name === 'active') activate(session);
       else if (element.name === 'inactive') deactivate(session);
       else return undefined;
       return HANDLED;
-    });
+    };
+    ctx.hook('stream/nonza', toggle);
+    ctx.fold('bind2/features', (vars) => [...vars, NS_CSI]);
+    ctx.hook('bind2/inline', toggle);
 
     // The state belongs to the stream (§5.2), which is gone: what was held goes to the queue
     // XEP-0198 keeps for the resumption (or offline storage), and nothing more is held.

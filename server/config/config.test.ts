@@ -58,7 +58,7 @@ describe('config', () => {
           offline: { max_messages: 1000, max_bytes: 10_485_760, max_age_s: 2_592_000, sweep_interval_s: 300 },
           push: { include_body: false, include_sender: true, min_interval_s: 5, max_registrations: 10 },
           csi: { max_held_stanzas: 200, max_held_bytes: 262144 },
-          muc: { enabled: true, domain: 'conference.localhost' },
+          muc: { enabled: true, domain: 'conference.localhost', max_occupants: 200, max_history: 50, max_message_bytes: 16384, message_rate: 5, message_burst: 20 },
         }],
         data_dir: path.join(dir, 'data'),
         listeners: {

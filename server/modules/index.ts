@@ -9,6 +9,7 @@ import disco from './disco/index.js';
 import last from './last/index.js';
 import mam from './mam/index.js';
 import message from './message/index.js';
+import muc from './muc/index.js';
 import offline from './offline/index.js';
 import ping from './ping/index.js';
 import presence from './presence/index.js';
@@ -19,5 +20,5 @@ import time from './time/index.js';
 import version from './version/index.js';
 
 export const allModules: readonly ModuleDefinition<any, any>[] = [
-  accounts, amp, register, roster, presence, message, offline, carbons, mam, push, csi, disco, caps, ping, version, time, last,
+  accounts, amp, register, roster, presence, message, offline, carbons, mam, push, csi, disco, caps, ping, version, time, last, muc,
 ];

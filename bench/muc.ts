@@ -31,12 +31,13 @@ async function boot(): Promise<{ port: number; proc: ChildProcess; dir: string }
     data_dir: path.join(dir, 'data'),
     listeners: { c2s: { host: '127.0.0.1', port: 0, allow_plaintext_on_loopback: true }, c2s_direct_tls: { enabled: false } },
     tls: { certs_dir: path.join(dir, 'certs') },
-    log: { level: 'warn', format: 'json' },
+    log: { level: process.env.MUC_BENCH_LOG ?? 'info', format: 'json' },
   };
   writeFileSync(path.join(dir, 'tern.yml'), JSON.stringify(cfg));
   const proc = spawn(process.execPath, [CLI, 'start', '--config', path.join(dir, 'tern.yml')], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   proc.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+  if (process.env.MUC_BENCH_LOG) proc.stdout!.on('data', (d: Buffer) => process.stderr.write(d));
   const port = await new Promise<number>((resolve, reject) => {
     let buf = '';
     proc.once('exit', (code) => reject(new Error(`tern exited with ${code}: ${err}`)));
@@ -116,7 +117,7 @@ export async function mucBench(opts: MucBenchOptions = {}): Promise<MucBenchResu
     let delivered = 0;
     let resolveAll!: () => void;
     const all = new Promise<void>((r) => { resolveAll = r; });
-    for (const c of clients) countMessages(c, () => { if (++delivered === expected) resolveAll(); });
+    for (const c of clients) countMessages(c, () => { if (++delivered >= expected) resolveAll(); });
     const start = performance.now();
     for (let s = 0; s < senders; s++) {
       const c = clients[s]!;
@@ -144,4 +145,4 @@ async function run(): Promise<void> {
 
 export const mucBenchmark = { name: 'muc', description: 'MUC fan-out: stanzas/s delivered to 50 occupants of one room (XEP-0045)', run };
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await run();
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await run();

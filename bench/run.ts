@@ -4,6 +4,7 @@
  */
 import { csiBench } from './csi.js';
 import { mamBenchmark } from './mam.js';
+import { mucBenchmark } from './muc.js';
 
 export interface Benchmark { name: string; description: string; run(): Promise<void> }
 
@@ -19,6 +20,7 @@ const csiBenchmark: Benchmark = {
 const benchmarks: Benchmark[] = [
   mamBenchmark,
   csiBenchmark,
+  mucBenchmark,
 ];
 
 async function main(): Promise<void> {

@@ -148,15 +148,24 @@ const hostSchema = z.strictObject({
     /** Addresses one stanza may carry (the XEP asks for a limit between 20 and 100); beyond it not-acceptable. */
     max_addresses: int(1, 1000).default(50),
   }),
-  /** Reserved for the MUC module (XEP-0045); the domain defaults to conference.<domain>. */
+  /** The MUC service (XEP-0045); the domain defaults to conference.<domain>. */
   muc: section({
     enabled: z.boolean().default(true),
     domain: domainName.nullable().default(null),
+    /** Occupants per room at most (the bound of muc#roomconfig_maxusers). */
+    max_occupants: int(1, 100_000).default(200),
+    /** Discussion history kept per room at most (the bound of muc#maxhistoryfetch). */
+    max_history: int(0, 1000).default(50),
+    /** A groupchat or private message larger than this (serialized, bytes) is refused with policy-violation. */
+    max_message_bytes: int(256, 1024 * 1024).default(16 * 1024),
+    /** Messages per second an occupant may send on average, and the burst above it (else resource-constraint). */
+    message_rate: int(1, 10_000).default(5),
+    message_burst: int(1, 100_000).default(20),
   }),
 }).transform((h) => ({
   ...h,
   registration: h.registration ?? defaultRegistration(h.domain),
-  muc: { enabled: h.muc.enabled, domain: h.muc.domain ?? `conference.${h.domain}` },
+  muc: { ...h.muc, domain: h.muc.domain ?? `conference.${h.domain}` },
   upload: { ...h.upload, domain: h.upload.domain ?? `upload.${h.domain}` },
 }));
 

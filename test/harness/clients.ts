@@ -80,6 +80,8 @@ export async function connect(server: TestServer, username: string, password: st
   const xmpp = client({ service, domain: server.domain, username, password, resource: opts.resource });
   // @xmpp/client retries forever by default: a test wants the first failure.
   (xmpp as unknown as { reconnect: { stop(): void } }).reconnect.stop();
+  // Its 2 s default for each protocol step is too short on a loaded CI machine; a test wants a real failure.
+  (xmpp as unknown as { timeout: number }).timeout = 10_000;
   const inbox = new Inbox();
   xmpp.on('error', () => {});
   xmpp.on('stanza', (el: Element) => inbox.push(el));

@@ -3,11 +3,15 @@
  * behind each 'ver', learnt from a disco#info query to one session that advertised it (§6.2) and
  * kept only if the answer verifies (§5.4). The cache is keyed by hash and 'ver' (not by node:
  * the hash alone names the feature set) and bounded, least recently used first out.
+ *
+ * A client whose answer does not match its own 'ver' (Profanity 0.13 advertises a hash of
+ * features it does not list yet) is still the authority on itself: its answer serves that session
+ * only, never the shared cache (§5.4: an unverified 'ver' MUST NOT be accepted for others).
  */
 import xml, { type Element } from '@xmpp/xml';
 import type { Logger } from 'pino';
 import type { Session } from '../../core/sessions.js';
-import { type CapsInfo, NS_INFO, supportedHash, verifies } from './verification.js';
+import { type CapsInfo, NS_INFO, parseDiscoInfo, supportedHash, verifies } from './verification.js';
 
 declare module '../../core/module.js' {
   interface Services { caps: CapsService }
@@ -49,6 +53,8 @@ export interface CapsDeps {
 const RECORD = Symbol('caps record');
 /** Session state: the 'ver' this session failed to verify, so it is not asked again for it. */
 const FAILED = Symbol('caps failed');
+/** Session state: what a session said of itself when its answer did not verify. */
+const OWN = Symbol('caps own answer');
 
 interface Entry { features: ReadonlySet<string>; info: CapsInfo }
 
@@ -85,6 +91,8 @@ export function createCaps(d: CapsDeps): Caps {
     const info = q ? verifies(q, r.hash!, r.ver) : undefined;
     if (!info) {
       d.log.info({ ver: r.ver, node: r.node, jid }, 'caps verification failed');
+      const own = q ? parseDiscoInfo(q) : 'ill-formed';
+      if (own !== 'ill-formed') session.state.set(OWN, { key: `${r.hash} ${r.ver}`, entry: { features: new Set(own.features), info: own } });
       return undefined;
     }
     const e: Entry = { features: new Set(info.features), info };
@@ -94,6 +102,11 @@ export function createCaps(d: CapsDeps): Caps {
   };
 
   const of = (session: Session) => session.state.get(RECORD) as CapsRecord | undefined;
+  /** The session's own unverified answer for its current 'ver', if that is all there is. */
+  const own = (session: Session, key: string): Entry | undefined => {
+    const o = session.state.get(OWN) as { key: string; entry: Entry } | undefined;
+    return o?.key === key ? o.entry : undefined;
+  };
 
   const resolve = (session: Session): Promise<Entry | undefined> | Entry | undefined => {
     const r = of(session);
@@ -102,21 +115,23 @@ export function createCaps(d: CapsDeps): Caps {
     const hit = lookup(key);
     if (hit) return hit;
     const pending = inflight.get(key);
-    if (pending) return pending;
-    if (session.state.get(FAILED) === key) return undefined;
+    if (pending) return pending.then((e) => e ?? own(session, key));
+    if (session.state.get(FAILED) === key) return own(session, key);
     const p = query(session, r).then((e) => {
       if (!e) session.state.set(FAILED, key);
       return e;
     }).finally(() => inflight.delete(key));
     inflight.set(key, p);
-    return p;
+    return p.then((e) => e ?? own(session, key));
   };
 
   return {
     of,
     known: (session) => {
       const r = of(session);
-      return r && supportedHash(r.hash) ? lookup(keyOf(r))?.features : undefined;
+      if (!r || !supportedHash(r.hash)) return undefined;
+      const key = keyOf(r);
+      return (lookup(key) ?? own(session, key))?.features;
     },
     features: async (session) => (await resolve(session))?.features,
     record(session, c) {

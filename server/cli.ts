@@ -25,6 +25,10 @@ commands:
   alias add ALIAS OWNER      give account OWNER (a bare JID) the extra address ALIAS (same host)
   alias remove ALIAS         remove an alias
   alias list [OWNER|DOMAIN]  list aliases (of one account, or of a host; default: every host)
+  msisdn link NUMBER JID     provision a phone number for account JID (verified)
+  msisdn unlink NUMBER DOMAIN  remove a number from whichever account of DOMAIN has it
+  msisdn verify NUMBER DOMAIN  mark a user's claimed number verified
+  msisdn show JID|NUMBER DOMAIN  an account's numbers, or a number's account
   cert generate [DOMAIN...]  create local-CA certificates for domains that have none
   cert import DOMAIN CERT KEY  install PEM files from a real CA for DOMAIN
   check                      validate the config, certificates and listener ports
@@ -128,6 +132,52 @@ async function alias(config: TernConfig, rest: string[]): Promise<number> {
   throw new UsageError('alias needs a subcommand: add, remove or list');
 }
 
+async function msisdn(config: TernConfig, rest: string[]): Promise<number> {
+  const [sub, a, b] = rest;
+  const domainOf = (d: string | undefined) => accountJid(`x@${d ?? ''}`, config).domain;
+  const number = (svc: { normalise(s: string): string | undefined }, raw: string | undefined) => {
+    const e164 = raw === undefined ? undefined : svc.normalise(raw);
+    if (!e164) throw new UsageError(`${raw ?? '(none)'} is not a valid phone number`);
+    return e164;
+  };
+  if (sub === 'link') {
+    const owner = accountJid(b, config);
+    const e164 = await withHostServices(config, owner.domain, async (s) => {
+      const n = number(s.get('msisdn'), a);
+      await s.get('msisdn').link(owner.local, n);
+      return n;
+    });
+    process.stdout.write(`${e164} -> ${owner} (verified)\n`);
+    return 0;
+  }
+  if (sub === 'unlink' || sub === 'verify') {
+    const domain = domainOf(b);
+    const [e164, user] = await withHostServices(config, domain, async (s) => {
+      const n = number(s.get('msisdn'), a);
+      return [n, sub === 'unlink' ? await s.get('msisdn').unlink(n) : await s.get('msisdn').verify(n)] as const;
+    });
+    process.stdout.write(sub === 'unlink' ? `removed ${e164} from ${user}@${domain}\n` : `${e164} -> ${user}@${domain} verified\n`);
+    return 0;
+  }
+  if (sub === 'show') {
+    if (a?.includes('@')) {
+      const owner = accountJid(a, config);
+      const r = await withHostServices(config, owner.domain, (s) => s.get('msisdn').show(owner.local));
+      process.stdout.write(`${owner} discoverable=${r.discoverable}\n`);
+      for (const n of r.numbers) process.stdout.write(`  ${n.e164} ${n.verified ? 'verified' : 'unverified'}\n`);
+      return 0;
+    }
+    const domain = domainOf(b);
+    const r = await withHostServices(config, domain, async (s) => {
+      const n = number(s.get('msisdn'), a);
+      return [n, await s.get('msisdn').owner(n)] as const;
+    });
+    process.stdout.write(r[1] ? `${r[0]} -> ${r[1].username}@${domain} ${r[1].verified ? 'verified' : 'unverified'}\n` : `${r[0]}: no account\n`);
+    return r[1] ? 0 : 1;
+  }
+  throw new UsageError('msisdn needs a subcommand: link, unlink, verify or show');
+}
+
 async function withAccounts<T>(config: TernConfig, jid: Jid, fn: (a: AccountService) => Promise<T>): Promise<T> {
   const server = await TernServer.start(config, { listen: false, log: createLogger({ level: 'warn', format: 'pretty' }, process.stderr) });
   try {
@@ -187,6 +237,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'alias':
       return alias(config, args.rest);
+    case 'msisdn':
+      return msisdn(config, args.rest);
     case 'cert': {
       const [sub, ...rest] = args.rest;
       if (sub === 'generate') {

@@ -67,6 +67,12 @@ describe('config', () => {
           },
           multicast: { enabled: true, max_addresses: 50 },
           muc: { enabled: true, domain: 'conference.localhost', max_occupants: 200, max_history: 50, max_message_bytes: 16384, message_rate: 5, message_burst: 20 },
+          msisdn: {
+            enabled: true, domain: 'msisdn.localhost', default_region: null, discoverable_by_default: false,
+            enum_suffixes: ['e164.arpa'], enum_servers: [], prefixes: [], allowed_peers: [],
+            peer_lookups_per_minute: 120, user_lookups_per_minute: 30, cache_ttl_s: 3600, negative_cache_ttl_s: 60,
+            cache_max_entries: 10_000, lookup_timeout_ms: 5000,
+          },
         }],
         data_dir: path.join(dir, 'data'),
         listeners: {

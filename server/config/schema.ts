@@ -162,11 +162,38 @@ const hostSchema = z.strictObject({
     message_rate: int(1, 10_000).default(5),
     message_burst: int(1, 100_000).default(20),
   }),
+  /** Phone numbers as addresses (gateways/msisdn): a jabber:iq:gateway service on msisdn.<domain> (unless set). */
+  msisdn: section({
+    enabled: z.boolean().default(true),
+    domain: domainName.nullable().default(null),
+    /** ISO 3166-1 region for numbers given in national format (e.g. GB); null: only +CC… numbers are accepted. */
+    default_region: z.string().regex(/^[A-Z]{2}$/).nullable().default(null),
+    /** Whether a number is discoverable until its owner says otherwise (seed 5.10 privacy: off by default). */
+    discoverable_by_default: z.boolean().default(false),
+    /** ENUM (RFC 6116) suffixes tried in order; [] turns ENUM off. */
+    enum_suffixes: z.preprocess(nullAsAbsent, z.array(z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)*$/i)).max(10).default(['e164.arpa'])),
+    /** DNS servers for ENUM (ip or ip:port); []: the system resolver. */
+    enum_servers: z.preprocess(nullAsAbsent, z.array(z.string().min(1)).max(10).default([])),
+    /** Number ranges (E.164 prefixes, +CC…) served by partner domains, asked through msisdn.<partner>. */
+    prefixes: z.preprocess(nullAsAbsent, z.array(z.strictObject({ prefix: z.string().regex(/^\+[0-9]{1,15}$/), domain: domainName })).max(10_000).default([])),
+    /** Domains whose servers may look numbers up here (others get forbidden). */
+    allowed_peers: z.preprocess(nullAsAbsent, z.array(domainName).default([])),
+    /** Lookups per minute from one peer domain, and from one local user. */
+    peer_lookups_per_minute: int(1, 100_000).default(120),
+    user_lookups_per_minute: int(1, 10_000).default(30),
+    /** Seconds a resolution is cached (resolveNaptr gives no TTL), and a failed one. */
+    cache_ttl_s: int(0, 86_400).default(3600),
+    negative_cache_ttl_s: int(0, 3600).default(60),
+    cache_max_entries: int(1, 1_000_000).default(10_000),
+    /** Milliseconds a DNS query or a partner's gateway query may take. */
+    lookup_timeout_ms: int(100, 60_000).default(5000),
+  }),
 }).transform((h) => ({
   ...h,
   registration: h.registration ?? defaultRegistration(h.domain),
   muc: { ...h.muc, domain: h.muc.domain ?? `conference.${h.domain}` },
   upload: { ...h.upload, domain: h.upload.domain ?? `upload.${h.domain}` },
+  msisdn: { ...h.msisdn, domain: h.msisdn.domain ?? `msisdn.${h.domain}` },
 }));
 
 export const configSchema = z.strictObject({
@@ -178,6 +205,7 @@ export const configSchema = z.strictObject({
         const names: Array<[string, PropertyKey[]]> = [[h.domain, [i, 'domain']]];
         if (h.muc.enabled) names.push([h.muc.domain, [i, 'muc', 'domain']]);
         if (h.upload.enabled) names.push([h.upload.domain, [i, 'upload', 'domain']]);
+        if (h.msisdn.enabled) names.push([h.msisdn.domain, [i, 'msisdn', 'domain']]);
         for (const [name, p] of names) {
           const prev = seen.get(name);
           if (prev !== undefined) ctx.addIssue({ code: 'custom', path: p, message: `${name} is already served (${prev})`, input: name });

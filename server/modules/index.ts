@@ -14,6 +14,7 @@ import fast from './fast/index.js';
 import last from './last/index.js';
 import mam from './mam/index.js';
 import message from './message/index.js';
+import msisdn from './msisdn/index.js';
 import multicast from './multicast/index.js';
 import muc from './muc/index.js';
 import offline from './offline/index.js';
@@ -33,5 +34,5 @@ import version from './version/index.js';
 
 export const allModules: readonly ModuleDefinition<any, any>[] = [
   accounts, fast, adhoc, amp, register, roster, presence, blocking, privacy, message, offline, carbons, mam, push, csi, disco, caps,
-  pep, privateStorage, bookmarks, vcard, search, aliases, upload, multicast, muc, ping, version, time, last,
+  pep, privateStorage, bookmarks, vcard, search, aliases, upload, msisdn, multicast, muc, ping, version, time, last,
 ];

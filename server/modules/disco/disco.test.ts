@@ -45,10 +45,10 @@ describe('service discovery (XEP-0030) @e2e', function () {
     assert.deepEqual(features, [...new Set(features)].sort(), 'each feature once');
   });
 
-  it('lists the server items (its MUC service, XEP-0045 §6.1, and upload service) and answers unknown nodes with item-not-found', async () => {
+  it('lists the server items (its MUC, upload and phone-number services) and answers unknown nodes with item-not-found', async () => {
     const items = await get(anna, server.domain, ITEMS);
     assert.equal(items.attrs.type, 'result');
-    assert.deepEqual(items.getChild('query', ITEMS)!.getChildren('item').map((i) => i.attrs.jid).sort(), [`conference.${server.domain}`, `upload.${server.domain}`]);
+    assert.deepEqual(items.getChild('query', ITEMS)!.getChildren('item').map((i) => i.attrs.jid).sort(), [`conference.${server.domain}`, `msisdn.${server.domain}`, `upload.${server.domain}`]);
     assert.equal(errorCondition(await get(anna, server.domain, INFO, { node: 'nope' })), 'item-not-found');
     assert.equal(errorCondition(await get(anna, server.domain, ITEMS, { node: 'nope' })), 'item-not-found');
   });

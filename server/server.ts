@@ -20,6 +20,7 @@ import { AuthThrottle } from './core/stream/throttle.js';
 import { type Listener, listenC2S } from './core/transports/tcp.js';
 import { createLogger } from './logging.js';
 import { allModules } from './modules/index.js';
+import { type FederationHandle, startFederation } from '../s2s/index.js';
 
 export interface StartOptions {
   log?: Logger;
@@ -29,6 +30,7 @@ export interface StartOptions {
 
 export class TernServer {
   private readonly listeners: Listener[] = [];
+  private federation?: FederationHandle;
   /** XEP-0198 sessions that can be resumed, across listeners. */
   private readonly resumable = new ResumptionRegistry<C2SStream>();
   private stopping?: Promise<void>;
@@ -123,11 +125,14 @@ export class TernServer {
         defaultCredentials: credentials.get(domains[0]!),
       }, streamCfg, log));
     }
+    // s2s and components; a service subdomain (MUC) presents its parent's certificate, which names it.
+    const credentialsFor = (d: string) => credentials.get(d) ?? credentials.get(domains.filter((p) => d.endsWith(`.${p}`)).sort((a, b) => b.length - a.length)[0] ?? '');
+    this.federation = await startFederation(config, router, this.bus, log, credentialsFor);
   }
 
   /** Actual ports (differ from the config when it asks for port 0). */
-  get ports(): { c2s?: number; c2sDirectTls?: number } {
-    return { c2s: this.listeners[0]?.port, c2sDirectTls: this.listeners[1]?.port };
+  get ports(): { c2s?: number; c2sDirectTls?: number; s2s?: number; component?: number } {
+    return { c2s: this.listeners[0]?.port, c2sDirectTls: this.listeners[1]?.port, s2s: this.federation?.s2sPort, component: this.federation?.componentPort };
   }
 
   host(domain: string): Host {
@@ -140,6 +145,7 @@ export class TernServer {
   stop(reason = 'shutdown'): Promise<void> {
     this.stopping ??= (async () => {
       this.log.info({ reason }, 'stopping');
+      await this.federation?.close();
       await Promise.all(this.listeners.map((l) => l.close().catch(() => {})).concat(
         this.listeners.flatMap((l) => [...l.streams].map(async (s) => s.close(new StreamError('system-shutdown')))),
       ));

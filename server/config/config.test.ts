@@ -64,7 +64,14 @@ describe('config', () => {
         listeners: {
           c2s: { host: '0.0.0.0', port: 5222, starttls: 'required', allow_plaintext_on_loopback: false },
           c2s_direct_tls: { enabled: true, host: '0.0.0.0', port: 5223 },
+          s2s: { enabled: true, host: '0.0.0.0', port: 5269 },
+          component: { enabled: true, host: '127.0.0.1', port: 5347 },
         },
+        s2s: {
+          ca_files: [], default_policy: 'allow_dialback', encryption: 'optional', domains: {},
+          connect_timeout_s: 30, idle_timeout_s: 600, max_queued: 10_000,
+        },
+        components: [],
         tls: { min_version: 'TLSv1.2', certs_dir: path.join(dir, 'certs') },
         limits: {
           max_stanza_bytes: 262144,

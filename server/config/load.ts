@@ -51,6 +51,7 @@ export function validateConfig(raw: unknown, baseDir: string): TernConfig {
     ...c,
     data_dir: resolve(baseDir, c.data_dir),
     tls: { ...c.tls, certs_dir: resolve(baseDir, c.tls.certs_dir) },
+    s2s: { ...c.s2s, ca_files: c.s2s.ca_files.map((f) => resolve(baseDir, f)) },
   };
 }
 

@@ -11,9 +11,22 @@ export function loadCas(files: readonly string[]): string[] {
   return [...tls.rootCertificates, ...extra];
 }
 
+/**
+ * The chain verification result. A server-side TLSSocket made from a plain socket (STARTTLS) never
+ * sets `authorized` (Node does that only for sockets of a tls.Server), though OpenSSL did verify
+ * the client's chain because requestCert was set; so it is read from the handle like tls.Server does.
+ */
+function chainError(socket: tls.TLSSocket): string | undefined {
+  if (socket.authorized) return undefined;
+  const handle = (socket as unknown as { _handle?: { verifyError(): Error | null } })._handle;
+  const err = handle?.verifyError?.();
+  if (err === null && handle) return undefined;
+  return String((err as { code?: string } | undefined)?.code ?? socket.authorizationError ?? 'not verified');
+}
+
 /** Whether the TLS peer's certificate verified and names `domain`. */
 export function certValidFor(socket: tls.TLSSocket, domain: string): boolean {
-  if (!socket.authorized) return false;
+  if (chainError(socket) !== undefined) return false;
   const cert = socket.getPeerCertificate();
   if (!cert || Object.keys(cert).length === 0) return false;
   return tls.checkServerIdentity(domain, cert) === undefined;
@@ -21,7 +34,8 @@ export function certValidFor(socket: tls.TLSSocket, domain: string): boolean {
 
 /** Why a peer's certificate does not authenticate `domain` (for logs). */
 export function certProblem(socket: tls.TLSSocket, domain: string): string | undefined {
-  if (!socket.authorized) return String(socket.authorizationError ?? 'no certificate');
+  const chain = chainError(socket);
+  if (chain !== undefined) return chain;
   const cert = socket.getPeerCertificate();
   if (!cert || Object.keys(cert).length === 0) return 'no certificate';
   return tls.checkServerIdentity(domain, cert)?.message;

@@ -67,3 +67,21 @@ describe('s2s target resolution', () => {
     assert.deepEqual(await resolveTargets('a.test', undefined, fakeDns({ '_xmpp-server._tcp.a.test': [{ name: '.', port: 0, priority: 0, weight: 0 }] })), []);
   });
 });
+
+describe('tern check lines for federation', () => {
+  it('names unreadable CA files, clashing components and each domain policy', async () => {
+    const { configSchema } = await import('../server/config/schema.js');
+    const { s2sChecks } = await import('./check.js');
+    const config = configSchema.parse({
+      hosts: [{ domain: 'example.org' }],
+      s2s: { ca_files: ['/nonexistent/ca.pem'], domains: { 'partner.example': { policy: 'require_valid_cert', host: '10.0.0.5' } } },
+      components: [{ domain: 'conference.example.org', secret: 'long-enough' }, { domain: 'sip.example.org', secret: 'long-enough' }],
+    });
+    const lines = s2sChecks(config);
+    const text = lines.map((l) => `${l.ok ? 'ok' : 'FAIL'} ${l.line}`).join('\n');
+    assert.match(text, /FAIL s2s CA \/nonexistent\/ca\.pem: FAIL: ENOENT/);
+    assert.match(text, /ok s2s partner\.example: policy require_valid_cert via 10\.0\.0\.5:5269/);
+    assert.match(text, /FAIL component conference\.example\.org: FAIL: the domain is already served/);
+    assert.match(text, /ok component sip\.example\.org: ok/);
+  });
+});

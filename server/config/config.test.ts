@@ -111,6 +111,12 @@ describe('config', () => {
       assert.equal(config.data_dir, path.join(dir, 'var', 'tern'));
       assert.equal(config.tls.certs_dir, path.join(dir, 'pki'));
     });
+
+    it('resolves s2s CA files against the file and prepares remote domain names', () => {
+      const { config } = loadConfig(write('s2s:\n  ca_files: [partner-ca.pem]\n  domains:\n    Partner.Example: { host: 127.0.0.1, port: 15269 }\n'));
+      assert.deepEqual(config.s2s.ca_files, [path.join(dir, 'partner-ca.pem')]);
+      assert.deepEqual(config.s2s.domains, { 'partner.example': { host: '127.0.0.1', port: 15269 } });
+    });
   });
 
   describe('the shipped example', () => {
@@ -202,6 +208,10 @@ describe('config', () => {
         ['hosts:\n  - domain: a.org\n  - domain: A.ORG\n', /hosts\[1\]\.domain: a\.org is already served \(hosts\[0\]\.domain\)/],
         ['hosts:\n  - domain: a.org\n  - domain: conference.a.org\n', /hosts\[1\]\.domain: conference\.a\.org is already served \(hosts\[0\]\.muc\.domain\)/],
         ['listeners:\n  c2s: { port: 5300 }\n  c2s_direct_tls: { port: 5300 }\n', /listeners\.c2s_direct_tls\.port: must differ from listeners\.c2s\.port/],
+        ['s2s:\n  domains:\n    a.test: { port: 5269 }\n', /s2s\.domains\.a\.test: port needs host/],
+        ['s2s:\n  default_policy: trust_everyone\n', /s2s\.default_policy/],
+        ['components:\n  - { domain: gw.a.org, secret: short }\n', /components\[0\]\.secret/],
+        ['components:\n  - { domain: gw.a.org, secret: long-enough }\n  - { domain: gw.a.org, secret: long-enough }\n', /components: must not list a domain twice/],
       ];
       for (const [yaml, re] of cases) assert.match(failure(() => loadConfig(write(yaml))), re, yaml);
       // A disabled direct-TLS listener or a disabled MUC service claims nothing.

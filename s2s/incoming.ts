@@ -92,7 +92,11 @@ export class IncomingStream extends Connection {
     if (KINDS.has(el.name)) return this.stanza(el);
     if (el.name === 'starttls' && el.attrs.xmlns === NS_TLS) return this.startTls();
     if (el.name === 'auth' && el.attrs.xmlns === NS_SASL) return this.saslExternal(el);
-    if (this.isDb(el, 'result')) return this.dialbackResult(el);
+    if (this.isDb(el, 'result')) {
+      // Not awaited: the stream keeps flowing (the peer may need to send <db:verify/> on it meanwhile).
+      this.dialbackResult(el).catch((err) => (err instanceof StreamError ? this.streamError(err) : this.log.error({ err }, 'dialback failed')));
+      return;
+    }
     if (this.isDb(el, 'verify')) return this.dialbackVerify(el);
     if (el.name === 'stream:error') {
       this.log.info({ error: el.toString() }, 'peer sent a stream error');

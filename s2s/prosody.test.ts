@@ -65,7 +65,7 @@ for (const mode of ['dialback', 'certificates'] as const) {
       const prosodyS2S = await freePort();
       tern = await startServer({
         domain: TERN,
-        config: { s2s: { domains: { [PEER]: { host: '127.0.0.1', port: prosodyS2S } }, ca_files: [path.join(CERTS_DIR, 'tern-local-ca.crt')] } },
+        config: { s2s: { domains: { [PEER]: { host: '127.0.0.1', port: prosodyS2S }, [`conference.${PEER}`]: { host: '127.0.0.1', port: prosodyS2S } }, ca_files: [path.join(CERTS_DIR, 'tern-local-ca.crt')] } },
       });
       prosody = await makeProsody({
         domain: PEER, cert, key, secureAuth: secure, s2sPort: prosodyS2S,
@@ -142,6 +142,38 @@ for (const mode of ['dialback', 'certificates'] as const) {
       const err = await alice.inbox.next((el) => el.name === 'message' && el.attrs.type === 'error' && el.attrs.id === 'm3', 10_000, 'error from prosody');
       assert.equal(err.attrs.from, `nobody@${PEER}`);
       assert.ok(err.getChild('error')?.getChild('service-unavailable', 'urn:ietf:params:xml:ns:xmpp-stanzas'));
+    });
+
+    it('probes remote contacts at login and hears when they go offline (RFC 6121 §4.3, §4.5)', async () => {
+      await alice.stop();
+      alice = await connect(tern, 'alice', 'alice-pass', { presence: false });
+      await alice.send(xml('presence'));
+      const probed = await alice.inbox.next(is.presence(bob.jid, undefined), 10_000, "bob's presence in answer to the probe");
+      assert.equal(probed.attrs.from, bob.jid);
+      const bobJid = bob.jid;
+      await bob.stop();
+      await alice.inbox.next(is.presence(bobJid, 'unavailable'), 10_000, 'bob unavailable');
+      bob = await connect({ domain: PEER, port: prosody.port } as TestServer, 'bob', 'bob-pass-1');
+      await alice.inbox.next(is.presence(bob.jid, undefined), 10_000, 'bob back');
+    });
+
+    it('joins a room at the peer and talks there with a peer user (XEP-0045 across servers)', async () => {
+      const room = `lounge@conference.${PEER}`;
+      const muc = xml('x', { xmlns: 'http://jabber.org/protocol/muc' });
+      await alice.send(xml('presence', { to: `${room}/Alice` }, muc));
+      const self = await alice.inbox.next((el) => el.name === 'presence' && el.attrs.from === `${room}/Alice` && !el.attrs.type, 15_000, 'own room presence');
+      const statuses = self.getChild('x', 'http://jabber.org/protocol/muc#user')!.getChildren('status').map((st) => st.attrs.code);
+      assert.ok(statuses.includes('110'), `self-presence carries 110: ${self.toString()}`);
+      await bob.send(xml('presence', { to: `${room}/Bob` }, xml('x', { xmlns: 'http://jabber.org/protocol/muc' })));
+      await alice.inbox.next((el) => el.name === 'presence' && el.attrs.from === `${room}/Bob`, 10_000, 'bob joins');
+      await bob.inbox.next((el) => el.name === 'presence' && el.attrs.from === `${room}/Alice`, 10_000, 'alice in the room');
+      await alice.send(xml('message', { to: room, type: 'groupchat' }, xml('body', {}, 'hi room')));
+      const atBob = await bob.inbox.next((el) => el.name === 'message' && el.getChildText('body') === 'hi room', 10_000, 'groupchat at bob');
+      assert.equal(atBob.attrs.from, `${room}/Alice`);
+      await bob.send(xml('message', { to: room, type: 'groupchat' }, xml('body', {}, 'hi alice')));
+      const atAlice = await alice.inbox.next((el) => el.name === 'message' && el.getChildText('body') === 'hi alice', 10_000, 'groupchat at alice');
+      assert.equal(atAlice.attrs.from, `${room}/Bob`);
+      assert.equal(atAlice.attrs.type, 'groupchat');
     });
   });
 }

@@ -25,6 +25,8 @@ export interface FederationOptions {
   limits: ConnectionLimits;
   connectTimeoutMs: number;
   maxQueued: number;
+  /** Incoming s2s connections per peer address (as limits.max_connections_per_ip for clients). */
+  maxConnectionsPerIp: number;
   encryption: 'required' | 'optional';
   defaultPolicy: S2SPolicy;
   domains: Readonly<Record<string, { policy?: S2SPolicy; host?: string; port?: number }>>;
@@ -138,7 +140,21 @@ export class Federation {
   }
 
   async listen(host: string, port: number): Promise<S2SListener> {
+    const perIp = new Map<string, number>();
     const server = net.createServer((socket) => {
+      const ip = socket.remoteAddress ?? '';
+      const n = (perIp.get(ip) ?? 0) + 1;
+      if (n > this.opts.maxConnectionsPerIp) {
+        this.log.warn({ ip }, 'too many s2s connections from one address');
+        socket.destroy();
+        return;
+      }
+      perIp.set(ip, n);
+      socket.once('close', () => {
+        const left = (perIp.get(ip) ?? 1) - 1;
+        if (left <= 0) perIp.delete(ip);
+        else perIp.set(ip, left);
+      });
       socket.setNoDelay(true);
       socket.setKeepAlive(true, 60_000);
       this.incoming.add(new IncomingStream(socket, this));

@@ -41,6 +41,7 @@ export async function startFederation(
         router, bus, log: log.child({ part: 's2s' }), limits,
         connectTimeoutMs: config.s2s.connect_timeout_s * 1000,
         maxQueued: config.s2s.max_queued,
+        maxConnectionsPerIp: l.max_connections_per_ip,
         encryption: config.s2s.encryption,
         defaultPolicy: config.s2s.default_policy,
         domains: config.s2s.domains,

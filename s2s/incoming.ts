@@ -117,8 +117,11 @@ export class IncomingStream extends Connection {
     this.upgrade(secure);
   }
 
+  /** XEP-0178 §3 step 10.2: a failure, then the stream is closed. */
   private saslFailure(condition: string): void {
+    this.log.info({ remote: this.from, condition }, 'SASL EXTERNAL refused');
     this.write(`<failure xmlns='${NS_SASL}'><${condition}/></failure>`);
+    this.close();
   }
 
   private saslExternal(el: Element): void {
@@ -127,7 +130,8 @@ export class IncomingStream extends Connection {
     const text = el.getText().trim();
     let authzid = this.from;
     if (text !== '' && text !== '=') {
-      const decoded = Buffer.from(text, 'base64').toString('utf8');
+      // Trimmed: XEP-0178's own example encodes a trailing newline.
+      const decoded = Buffer.from(text, 'base64').toString('utf8').trim();
       authzid = Jid.tryParse(decoded)?.domain ?? decoded;
     }
     // XEP-0178 §3 step 10: the authorization identity must be the stream's 'from'.

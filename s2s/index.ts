@@ -4,7 +4,7 @@
  *   RFC 6120 (server-to-server streams §4, STARTTLS §5, SASL §6, addressing §8.1.1.2, §10.4)
  *   XEP-0178 1.2 (SASL EXTERNAL with certificates), XEP-0220 1.1.1 (Server Dialback),
  *   XEP-0185 1.0 (dialback key generation), XEP-0344 0.4 §2.4 (no callback when the certificate
- *   authenticates), XEP-0368 1.1 (direct TLS SRV records, outgoing), XEP-0114 1.6 (components).
+ *   authenticates), XEP-0368 1.1.0 (direct TLS SRV records, outgoing), XEP-0114 1.6 (components).
  */
 import type tls from 'node:tls';
 import type { Logger } from 'pino';

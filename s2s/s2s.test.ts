@@ -7,10 +7,13 @@
  * (remote-server-timeout), RFC 6120 §8.3.3.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import tls from 'node:tls';
 import { type Element, Parser } from '@xmpp/xml';
+import { caPaths, certPathsFor, ensureLocalCertificates } from '../certs/index.js';
 import { connect, createUser, errorCondition, Inbox, is, RawClient, type TestClient, xml } from '../test/harness/clients.js';
-import { startServer, type TestServer } from '../test/harness/server.js';
+import { CERTS_DIR, startServer, type TestServer } from '../test/harness/server.js';
 import { freePort } from './testing/prosody.js';
 
 const TERN = 'tern.test';
@@ -54,6 +57,70 @@ class FakePeer {
   close(): Promise<void> { return new Promise((r) => this.server.close(() => r())); }
 }
 
+/** A byte-level s2s initiator that can present a client certificate after STARTTLS (XEP-0178). */
+class TlsPeer {
+  readonly inbox = new Inbox();
+  text = '';
+  private socket: net.Socket;
+  private constructor(socket: net.Socket) {
+    this.socket = socket;
+    this.attach();
+  }
+
+  static async connect(port: number): Promise<TlsPeer> {
+    const s = net.connect({ host: '127.0.0.1', port });
+    await new Promise<void>((r, j) => { s.once('connect', () => r()); s.once('error', j); });
+    return new TlsPeer(s);
+  }
+
+  private attach(): void {
+    const parser = new Parser();
+    parser.on('element', (el: Element) => this.inbox.push(el));
+    parser.on('error', () => {});
+    this.socket.removeAllListeners('data');
+    this.socket.on('data', (d: Buffer) => { this.text += d.toString(); try { parser.write(d.toString()); } catch { /* ignored */ } });
+    this.socket.on('error', () => {});
+  }
+
+  write(s: string): void { this.socket.write(s); }
+  closed(): Promise<void> { return new Promise((r) => (this.socket.destroyed ? r() : this.socket.once('close', () => r()))); }
+
+  /** Header, STARTTLS with `cred` as client certificate, header again; resolves with the features after TLS. */
+  async open(from: string, cred: { cert: string; key: string }): Promise<Element> {
+    this.write(HEADER(from));
+    await this.inbox.next((el) => el.name === 'stream:features', 5000, 'features');
+    this.write(`<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>`);
+    await this.inbox.next((el) => el.name === 'proceed', 5000, 'proceed');
+    const secure = tls.connect({ socket: this.socket, servername: TERN, ...cred, ca: readFileSync(caPaths(CERTS_DIR).cert, 'utf8') });
+    await new Promise<void>((r, j) => { secure.once('secureConnect', () => r()); secure.once('error', j); });
+    this.socket = secure;
+    this.attach();
+    this.write(HEADER(from));
+    return this.inbox.next((el) => el.name === 'stream:features', 5000, 'features after TLS');
+  }
+
+  restart(from: string): Promise<Element> {
+    this.attach();
+    this.write(HEADER(from));
+    return this.inbox.next((el) => el.name === 'stream:features', 5000, 'features after SASL');
+  }
+
+  async streamError(): Promise<string> {
+    for (let i = 0; i < 250; i++) {
+      const m = /<stream:error>\s*<([a-z-]+)/.exec(this.text);
+      if (m) return m[1]!;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error(`no stream error in ${this.text}`);
+  }
+}
+
+function credentials(dir: string, domain: string): { cert: string; key: string } {
+  ensureLocalCertificates(dir, [domain]);
+  const p = certPathsFor(dir, domain);
+  return { cert: readFileSync(p.cert, 'utf8'), key: readFileSync(p.key, 'utf8') };
+}
+
 /** Opens an s2s stream to Tern as `from` and authenticates it with dialback; resolves with the client and the result. */
 async function dialbackIn(server: TestServer, from: string, key = 'some-key'): Promise<{ raw: RawClient; result: Element }> {
   const raw = await RawClient.connect(server.s2sPort);
@@ -83,6 +150,7 @@ describe('s2s security and failures @e2e', function () {
       domain: TERN,
       config: {
         s2s: {
+          ca_files: [caPaths(CERTS_DIR).cert],
           connect_timeout_s: 2,
           domains: {
             'evil.test': { host: '127.0.0.1', port: evil.port },
@@ -209,6 +277,44 @@ describe('s2s security and failures @e2e', function () {
     const { result } = await dialbackIn(tern, 'strict.test');
     assert.equal(result.attrs.type, 'error');
     assert.ok(result.getChild('error')?.getChild('not-acceptable', 'urn:ietf:params:xml:ns:xmpp-stanzas'));
+  });
+
+  it('authenticates a peer by its certificate with SASL EXTERNAL, and still checks every from (XEP-0178 §3)', async () => {
+    const peer = await TlsPeer.connect(tern.s2sPort);
+    const features = await peer.open('certified.test', credentials(CERTS_DIR, 'certified.test'));
+    const mechs = features.getChild('mechanisms', 'urn:ietf:params:xml:ns:xmpp-sasl')?.getChildren('mechanism').map((m) => m.getText());
+    assert.deepEqual(mechs, ['EXTERNAL']);
+    peer.write(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='EXTERNAL'>=</auth>`);
+    await peer.inbox.next((el) => el.name === 'success', 5000, 'SASL success');
+    await peer.restart('certified.test');
+    peer.write(`<message from='cert@certified.test/r' to='alice@${TERN}' type='chat'><body>with a certificate</body></message>`);
+    assert.equal((await alice.inbox.next(is.chat('with a certificate'), 5000, 'message')).attrs.from, 'cert@certified.test/r');
+    peer.write(`<message from='x@evil.test' to='alice@${TERN}' type='chat'><body>spoof via cert</body></message>`);
+    assert.equal(await peer.streamError(), 'invalid-from');
+    await alice.inbox.none(is.chat('spoof via cert'));
+  });
+
+  it('refuses SASL EXTERNAL for another authorization identity, and does not offer it for an unknown CA', async () => {
+    const peer = await TlsPeer.connect(tern.s2sPort);
+    await peer.open('certified.test', credentials(CERTS_DIR, 'certified.test'));
+    peer.write(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='EXTERNAL'>${Buffer.from('bank.test').toString('base64')}</auth>`);
+    const failure = await peer.inbox.next((el) => el.name === 'failure', 5000, 'SASL failure');
+    assert.ok(failure.getChild('invalid-authzid'), failure.toString());
+    await peer.closed();
+
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const other = mkdtempSync(`${tmpdir()}/tern-other-ca-`);
+    try {
+      const stranger = await TlsPeer.connect(tern.s2sPort);
+      const features = await stranger.open('certified.test', credentials(other, 'certified.test'));
+      assert.equal(features.getChild('mechanisms', 'urn:ietf:params:xml:ns:xmpp-sasl'), undefined);
+      assert.ok(features.getChild('dialback', 'urn:xmpp:features:dialback'), 'dialback remains');
+      stranger.write(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='EXTERNAL'>=</auth>`);
+      assert.ok((await stranger.inbox.next((el) => el.name === 'failure', 5000, 'failure')).getChild('not-authorized'));
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
   });
 
   it('logs s2s connection state with domain, direction and method', async () => {

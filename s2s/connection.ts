@@ -20,7 +20,11 @@ export const NS_TLS = 'urn:ietf:params:xml:ns:xmpp-tls';
 export const NS_SASL = 'urn:ietf:params:xml:ns:xmpp-sasl';
 export const NS_COMPONENT = 'jabber:component:accept';
 
-export interface ConnectionLimits extends XmlLimits { idleTimeoutMs: number }
+export interface ConnectionLimits extends XmlLimits {
+  idleTimeoutMs: number;
+  /** Bytes per second read from the peer (a token bucket holding one second's worth); 0: unlimited. */
+  rateBytesPerS?: number;
+}
 
 export function escapeAttr(s: string): string {
   return s.replace(/[&<>'"]/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -53,6 +57,7 @@ export abstract class Connection {
 
   constructor(socket: net.Socket, protected readonly limits: ConnectionLimits, readonly log: Logger) {
     this.socket = socket;
+    this.tokens = limits.rateBytesPerS ?? 0;
     this.parser = new XmlStreamParser(limits, {
       streamStart: (name, attrs) => this.guard(() => this.onStreamStart(name, attrs)),
       stanza: (el) => this.onElement(el),
@@ -73,11 +78,38 @@ export abstract class Connection {
   protected abstract onClosed(): void;
 
   protected attach(socket: net.Socket): void {
-    socket.on('data', (chunk: Buffer) => this.parser.write(chunk));
+    socket.on('data', (chunk: Buffer) => {
+      this.parser.write(chunk);
+      this.meter(chunk.length);
+    });
     socket.on('error', (err) => this.log.debug({ err }, 'socket error'));
     socket.on('close', () => this.gone());
     if (this.limits.idleTimeoutMs > 0) socket.setTimeout(this.limits.idleTimeoutMs, () => this.idle());
-    if (this.busy) socket.pause();
+    if (this.busy || this.throttled) socket.pause();
+  }
+
+  private tokens = 0;
+  private refilled = Date.now();
+  private throttled = false;
+
+  /**
+   * Per-peer rate limit: reading stops while the peer is over its budget and resumes when the
+   * bucket has refilled, so a flooding peer is slowed down (TCP back-pressure), never cut off.
+   */
+  private meter(bytes: number): void {
+    const rate = this.limits.rateBytesPerS ?? 0;
+    if (rate <= 0) return;
+    const now = Date.now();
+    this.tokens = Math.min(rate, this.tokens + ((now - this.refilled) / 1000) * rate) - bytes;
+    this.refilled = now;
+    if (this.tokens >= 0 || this.throttled) return;
+    this.throttled = true;
+    this.socket.pause();
+    const t = setTimeout(() => {
+      this.throttled = false;
+      if (!this.busy && !this._closed) this.socket.resume();
+    }, Math.ceil((-this.tokens / rate) * 1000));
+    t.unref();
   }
 
   /** No traffic for the idle timeout: s2s streams are closed quietly (RFC 6120 §4.4), a peer reconnects when it needs to. */
@@ -137,7 +169,7 @@ export abstract class Connection {
   private drain(): void {
     this.busy = false;
     while (this.queue.length && !this.busy && !this._closed) this.run(this.queue.shift()!);
-    if (!this.busy && !this._closed) this.socket.resume();
+    if (!this.busy && !this.throttled && !this._closed) this.socket.resume();
   }
 
   private guard(fn: () => void): void {

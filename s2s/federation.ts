@@ -25,6 +25,8 @@ export interface FederationOptions {
   limits: ConnectionLimits;
   connectTimeoutMs: number;
   maxQueued: number;
+  /** Bytes per second read from each incoming stream (0: unlimited). */
+  rateBytesPerS: number;
   /** Incoming s2s connections per peer address (as limits.max_connections_per_ip for clients). */
   maxConnectionsPerIp: number;
   encryption: 'required' | 'optional';
@@ -129,14 +131,6 @@ export class Federation {
   incomingClosed(s: IncomingStream): void {
     this.incoming.delete(s);
     for (const [remote, auth] of s.authenticated) this.log.info({ direction: 'in', remote, local: s.localDomain, auth }, 's2s stream closed');
-  }
-
-  /** Connection state for logs and `tern check`-style listings. */
-  status(): Array<{ direction: 'in' | 'out'; local?: string; remote: string; state: string; auth?: string }> {
-    const out: Array<{ direction: 'in' | 'out'; local?: string; remote: string; state: string; auth?: string }> = [];
-    for (const s of this.outgoing.values()) out.push({ direction: 'out', local: s.local, remote: s.remote, state: s.state, auth: s.authMethod });
-    for (const s of this.incoming) for (const [remote, auth] of s.authenticated) out.push({ direction: 'in', local: s.localDomain, remote, state: 'ready', auth });
-    return out;
   }
 
   async listen(host: string, port: number): Promise<S2SListener> {

@@ -28,7 +28,7 @@ export class IncomingStream extends Connection {
   private saslDone = false;
 
   constructor(socket: net.Socket, private readonly fed: Federation) {
-    super(socket, fed.opts.limits, fed.log.child({ direction: 'in', ip: socket.remoteAddress }));
+    super(socket, { ...fed.opts.limits, rateBytesPerS: fed.opts.rateBytesPerS }, fed.log.child({ direction: 'in', ip: socket.remoteAddress }));
   }
 
   get localDomain(): string | undefined { return this.to; }

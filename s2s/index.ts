@@ -42,6 +42,7 @@ export async function startFederation(
         connectTimeoutMs: config.s2s.connect_timeout_s * 1000,
         maxQueued: config.s2s.max_queued,
         maxConnectionsPerIp: l.max_connections_per_ip,
+        rateBytesPerS: config.s2s.max_bytes_per_s,
         encryption: config.s2s.encryption,
         defaultPolicy: config.s2s.default_policy,
         domains: config.s2s.domains,

@@ -152,6 +152,7 @@ describe('s2s security and failures @e2e', function () {
         s2s: {
           ca_files: [caPaths(CERTS_DIR).cert],
           connect_timeout_s: 2,
+          max_bytes_per_s: 20_000,
           domains: {
             'evil.test': { host: '127.0.0.1', port: evil.port },
             'liar.test': { host: '127.0.0.1', port: liar.port },
@@ -315,6 +316,19 @@ describe('s2s security and failures @e2e', function () {
     } finally {
       rmSync(other, { recursive: true, force: true });
     }
+  });
+
+  it('slows down a peer that sends faster than max_bytes_per_s, losing nothing', async () => {
+    const { raw, result } = await dialbackIn(tern, 'evil.test');
+    assert.equal(result.attrs.type, 'valid');
+    const filler = 'x'.repeat(1000);
+    const n = 60; // ~65 kB at 20 kB/s with a 20 kB burst: at least two seconds
+    const started = Date.now();
+    raw.write(Array.from({ length: n }, (_, i) => `<message from='eve@evil.test/x' to='alice@${TERN}' type='chat' id='f${i}'><body>flood ${i} ${filler}</body></message>`).join(''));
+    for (let i = 0; i < n; i++) await alice.inbox.next((el) => el.attrs.id === `f${i}`, 10_000, `flood ${i}`);
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed >= 1800, `took ${elapsed} ms`);
+    raw.end();
   });
 
   it('logs s2s connection state with domain, direction and method', async () => {

@@ -69,7 +69,7 @@ describe('config', () => {
         },
         s2s: {
           ca_files: [], default_policy: 'allow_dialback', encryption: 'optional', domains: {},
-          connect_timeout_s: 30, idle_timeout_s: 600, max_queued: 10_000,
+          connect_timeout_s: 30, idle_timeout_s: 600, max_queued: 10_000, max_bytes_per_s: 1_048_576,
         },
         components: [],
         tls: { min_version: 'TLSv1.2', certs_dir: path.join(dir, 'certs') },

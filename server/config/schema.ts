@@ -194,6 +194,8 @@ export const configSchema = z.strictObject({
     idle_timeout_s: int(0, 86400).default(600),
     /** Stanzas queued per remote domain while its stream is being set up; beyond it they bounce. */
     max_queued: int(1, 1_000_000).default(10_000),
+    /** Bytes per second read from each incoming s2s stream (with a one-second burst); 0: unlimited. */
+    max_bytes_per_s: int(0, 1_073_741_824).default(1_048_576),
   }),
   /** External components (XEP-0114): each domain and its shared secret. */
   components: z.preprocess(nullAsAbsent, z.array(z.strictObject({

@@ -31,7 +31,7 @@ export interface FederationOptions {
   maxConnectionsPerIp: number;
   encryption: 'required' | 'optional';
   defaultPolicy: S2SPolicy;
-  domains: Readonly<Record<string, { policy?: S2SPolicy; host?: string; port?: number }>>;
+  domains: Readonly<Record<string, { policy?: S2SPolicy; host?: string; port?: number; direct_tls?: boolean }>>;
   /** Trusted CA certificates (PEM): the system roots plus configured extra files. */
   ca: string[];
   /** Certificate and key for a local domain (a service subdomain uses its parent's). */

@@ -45,6 +45,7 @@ describe('s2s target resolution', () => {
     const dns: Resolver = { resolveSrv: async () => { throw new Error('asked DNS'); } };
     assert.deepEqual(await resolveTargets('a.test', { host: '127.0.0.1', port: 1234 }, dns), [{ host: '127.0.0.1', port: 1234, directTls: false }]);
     assert.deepEqual(await resolveTargets('a.test', { host: 'peer.internal' }, dns), [{ host: 'peer.internal', port: 5269, directTls: false }]);
+    assert.deepEqual(await resolveTargets('a.test', { host: '::1', port: 5270, direct_tls: true }, dns), [{ host: '::1', port: 5270, directTls: true }]);
   });
 
   it('falls back to the domain on 5269 without SRV records', async () => {

@@ -177,3 +177,51 @@ for (const mode of ['dialback', 'certificates'] as const) {
     });
   });
 }
+
+describe('s2s with Prosody: direct TLS (XEP-0368) @e2e', function () {
+  this.timeout(60_000);
+  let tern: TestServer;
+  let prosody: Prosody;
+  let alice: TestClient;
+  let bob: TestClient;
+
+  before(async function () {
+    if (!prosodyInstalled()) {
+      if (process.env.CI) throw new Error('prosody is not installed (see .ci/run)');
+      this.skip();
+    }
+    ensureLocalCertificates(CERTS_DIR, [PEER]);
+    const p = certPathsFor(CERTS_DIR, PEER);
+    const [s2sPort, directPort] = [await freePort(), await freePort()];
+    tern = await startServer({
+      domain: TERN,
+      config: { s2s: { domains: { [PEER]: { host: '127.0.0.1', port: directPort, direct_tls: true } }, ca_files: [caPaths(CERTS_DIR).cert] } },
+    });
+    prosody = await makeProsody({
+      domain: PEER, cert: readFileSync(p.cert, 'utf8'), key: readFileSync(p.key, 'utf8'), secureAuth: true,
+      caFile: caPaths(CERTS_DIR).cert, s2sPort, s2sDirectTlsPort: directPort, routes: { [TERN]: tern.s2sPort },
+    });
+    await prosody.start();
+    await createUser(tern, 'alice', 'alice-pass');
+    await createUser({ domain: PEER, port: prosody.port } as TestServer, 'bob', 'bob-pass-1');
+    alice = await connect(tern, 'alice', 'alice-pass');
+    bob = await connect({ domain: PEER, port: prosody.port } as TestServer, 'bob', 'bob-pass-1');
+  });
+
+  after(async () => {
+    await alice?.stop();
+    await bob?.stop();
+    await prosody?.stop();
+    await tern?.cleanup();
+  });
+
+  it('connects with TLS from the first byte and authenticates with SASL EXTERNAL', async () => {
+    await alice.send(xml('message', { type: 'chat', to: bob.jid }, xml('body', {}, 'over direct tls')));
+    assert.equal((await bob.inbox.next(is.chat('over direct tls'), 15_000, 'message at prosody')).attrs.from, alice.jid);
+    const connected = tern.logs.find((l) => l.msg === 's2s connected' && l.remote === PEER);
+    assert.equal(connected?.directTls, true);
+    const out = tern.logs.find((l) => l.msg === 's2s stream authenticated' && l.direction === 'out' && l.remote === PEER);
+    assert.equal(out?.auth, 'sasl-external');
+    assert.equal(out?.secure, true);
+  });
+});

@@ -38,8 +38,8 @@ function order<T extends { priority: number; weight: number }>(records: T[], ran
   return out;
 }
 
-export async function resolveTargets(domain: string, override?: { host?: string; port?: number }, r: Resolver = dns): Promise<Target[]> {
-  if (override?.host) return [{ host: override.host, port: override.port ?? 5269, directTls: false }];
+export async function resolveTargets(domain: string, override?: { host?: string; port?: number; direct_tls?: boolean }, r: Resolver = dns): Promise<Target[]> {
+  if (override?.host) return [{ host: override.host, port: override.port ?? 5269, directTls: override.direct_tls ?? false }];
   const [direct, plain] = await Promise.all([srv(r, `_xmpps-server._tcp.${domain}`), srv(r, `_xmpp-server._tcp.${domain}`)]);
   const records = [
     ...direct.map((x) => ({ ...x, directTls: true })),

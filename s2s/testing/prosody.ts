@@ -43,6 +43,8 @@ export interface ProsodyOptions {
   routes: Record<string, number>;
   c2sPort?: number;
   s2sPort?: number;
+  /** Also listen for direct TLS s2s (XEP-0368) on this port. */
+  s2sDirectTlsPort?: number;
 }
 
 export interface Prosody {
@@ -83,7 +85,7 @@ c2s_ports = { ${c2s} }
 c2s_direct_tls_ports = { }
 legacy_ssl_ports = { }
 s2s_ports = { ${s2s} }
-s2s_direct_tls_ports = { }
+s2s_direct_tls_ports = { ${o.s2sDirectTlsPort ?? ''} }
 http_ports = { }
 https_ports = { }
 component_ports = { }
@@ -96,6 +98,7 @@ storage = "internal"
 allow_registration = true
 min_seconds_between_registrations = 0
 ${o.caFile ? `ssl = { cafile = ${lua(o.caFile)} }` : ''}
+${o.s2sDirectTlsPort ? `s2s_direct_tls_ssl = ${ssl}` : ''}
 s2s_static_routes = {
 ${routes}
 }

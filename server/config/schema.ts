@@ -187,6 +187,8 @@ export const configSchema = z.strictObject({
       policy: z.enum(['require_valid_cert', 'allow_dialback', 'deny']).optional(),
       host: z.string().min(1).optional(),
       port: int(1, 65535).optional(),
+      /** XEP-0368: TLS from the first byte at host:port instead of STARTTLS. */
+      direct_tls: z.boolean().optional(),
     }).refine((d) => d.port === undefined || d.host !== undefined, 'port needs host')).default({})),
     /** Seconds to set up an outgoing stream (connect, TLS, authentication) before queued stanzas bounce with remote-server-timeout. */
     connect_timeout_s: int(1, 600).default(30),

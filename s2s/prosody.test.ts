@@ -72,9 +72,10 @@ for (const mode of ['dialback', 'certificates'] as const) {
         caFile: secure ? caPaths(CERTS_DIR).cert : undefined,
         routes: { [TERN]: tern.s2sPort, [`conference.${TERN}`]: tern.s2sPort },
       });
+      // The account is made offline with prosodyctl, which does not depend on the server's load.
+      await prosody.register('bob', 'bob-pass-1');
       await prosody.start();
       await createUser(tern, 'alice', 'alice-pass');
-      await createUser({ domain: PEER, port: prosody.port } as TestServer, 'bob', 'bob-pass-1');
       alice = await connect(tern, 'alice', 'alice-pass');
       bob = await connect({ domain: PEER, port: prosody.port } as TestServer, 'bob', 'bob-pass-1');
     });
@@ -201,9 +202,9 @@ describe('s2s with Prosody: direct TLS (XEP-0368) @e2e', function () {
       domain: PEER, cert: readFileSync(p.cert, 'utf8'), key: readFileSync(p.key, 'utf8'), secureAuth: true,
       caFile: caPaths(CERTS_DIR).cert, s2sPort, s2sDirectTlsPort: directPort, routes: { [TERN]: tern.s2sPort },
     });
+    await prosody.register('bob', 'bob-pass-1');
     await prosody.start();
     await createUser(tern, 'alice', 'alice-pass');
-    await createUser({ domain: PEER, port: prosody.port } as TestServer, 'bob', 'bob-pass-1');
     alice = await connect(tern, 'alice', 'alice-pass');
     bob = await connect({ domain: PEER, port: prosody.port } as TestServer, 'bob', 'bob-pass-1');
   });

@@ -125,11 +125,13 @@ Component ${lua(`conference.${o.domain}`)} "muc"
       let out = '';
       child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
       child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
-      // Ready once its c2s port accepts connections.
+      // Ready once it says it listens on both ports (a port taken by someone else meanwhile is an error, not a false start).
       const deadline = Date.now() + 20_000;
       for (;;) {
         if (child.exitCode !== null) throw new Error(`prosody exited with ${child.exitCode}: ${out}\n${p.log()}`);
-        if (await accepts(c2s)) return;
+        const log = p.log();
+        if (/Failed to open server port/.test(log)) throw new Error(`prosody could not listen: ${log}`);
+        if (log.includes(`Activated service 'c2s' on [127.0.0.1]:${c2s}`) && log.includes(`Activated service 's2s' on [127.0.0.1]:${s2s}`) && await accepts(c2s)) return;
         if (Date.now() > deadline) throw new Error(`prosody did not start: ${out}\n${p.log()}`);
         await new Promise((r) => setTimeout(r, 100));
       }

@@ -1,10 +1,12 @@
 /**
  * `tern check`: what an operator wants to know before starting — the config (already validated by
- * loading it), each host's certificate, and whether the listener ports can be bound.
+ * loading it), each host's certificate, federation settings (s2s/check.ts), and whether the listener
+ * ports can be bound.
  */
 import net from 'node:net';
 import { checkCertificate } from '../certs/index.js';
 import type { TernConfig } from './config/schema.js';
+import { s2sChecks } from '../s2s/check.js';
 
 export async function runChecks(config: TernConfig, source: string | null, out: (line: string) => void): Promise<boolean> {
   let ok = true;
@@ -22,6 +24,12 @@ export async function runChecks(config: TernConfig, source: string | null, out: 
   const ports: Array<[string, string, number]> = [['c2s', config.listeners.c2s.host, config.listeners.c2s.port]];
   if (config.listeners.c2s_direct_tls.enabled) ports.push(['c2s_direct_tls', config.listeners.c2s_direct_tls.host, config.listeners.c2s_direct_tls.port]);
   if (config.listeners.http_upload.enabled) ports.push(['http_upload', config.listeners.http_upload.host, config.listeners.http_upload.port]);
+  if (config.listeners.s2s.enabled) ports.push(['s2s', config.listeners.s2s.host, config.listeners.s2s.port]);
+  if (config.listeners.component.enabled && config.components.length > 0) ports.push(['component', config.listeners.component.host, config.listeners.component.port]);
+  for (const c of s2sChecks(config)) {
+    if (!c.ok) ok = false;
+    out(c.line);
+  }
   for (const [name, host, port] of ports) {
     const problem = await canBind(host, port);
     if (problem) {

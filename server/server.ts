@@ -21,6 +21,7 @@ import { HttpsRoutes, type HttpsListener, listenHttps } from './core/transports/
 import { type Listener, listenC2S } from './core/transports/tcp.js';
 import { createLogger } from './logging.js';
 import { allModules } from './modules/index.js';
+import { type FederationHandle, startFederation } from '../s2s/index.js';
 
 export interface StartOptions {
   log?: Logger;
@@ -33,6 +34,7 @@ export class TernServer {
   private https?: HttpsListener;
   /** Paths modules serve over HTTPS (the `https` service); bound by listen(). */
   private readonly httpsRoutes: HttpsRoutes;
+  private federation?: FederationHandle;
   /** XEP-0198 sessions that can be resumed, across listeners. */
   private readonly resumable = new ResumptionRegistry<C2SStream>();
   private stopping?: Promise<void>;
@@ -144,11 +146,17 @@ export class TernServer {
         contextFor, minVersion: config.tls.min_version as tls.SecureVersion,
       }, this.httpsRoutes, log.child({ part: 'https' }));
     }
+    // s2s and components; a service subdomain (MUC) presents its parent's certificate, which names it.
+    const credentialsFor = (d: string) => credentials.get(d) ?? credentials.get(domains.filter((p) => d.endsWith(`.${p}`)).sort((a, b) => b.length - a.length)[0] ?? '');
+    this.federation = await startFederation(config, router, this.bus, log, credentialsFor);
   }
 
   /** Actual ports (differ from the config when it asks for port 0). */
-  get ports(): { c2s?: number; c2sDirectTls?: number; httpUpload?: number } {
-    return { c2s: this.listeners[0]?.port, c2sDirectTls: this.listeners[1]?.port, httpUpload: this.https?.port };
+  get ports(): { c2s?: number; c2sDirectTls?: number; httpUpload?: number; s2s?: number; component?: number } {
+    return {
+      c2s: this.listeners[0]?.port, c2sDirectTls: this.listeners[1]?.port, httpUpload: this.https?.port,
+      s2s: this.federation?.s2sPort, component: this.federation?.componentPort,
+    };
   }
 
   host(domain: string): Host {
@@ -161,6 +169,7 @@ export class TernServer {
   stop(reason = 'shutdown'): Promise<void> {
     this.stopping ??= (async () => {
       this.log.info({ reason }, 'stopping');
+      await this.federation?.close();
       await Promise.all(this.listeners.map((l) => l.close().catch(() => {})).concat(
         this.https ? [this.https.close().catch(() => {})] : [],
         this.listeners.flatMap((l) => [...l.streams].map(async (s) => s.close(new StreamError('system-shutdown')))),

@@ -79,7 +79,14 @@ describe('config', () => {
           c2s: { host: '0.0.0.0', port: 5222, starttls: 'required', allow_plaintext_on_loopback: false },
           c2s_direct_tls: { enabled: true, host: '0.0.0.0', port: 5223 },
           http_upload: { enabled: true, host: '0.0.0.0', port: 5443, public_url: null },
+          s2s: { enabled: true, host: '0.0.0.0', port: 5269 },
+          component: { enabled: true, host: '127.0.0.1', port: 5347 },
         },
+        s2s: {
+          ca_files: [], default_policy: 'allow_dialback', encryption: 'optional', domains: {},
+          connect_timeout_s: 30, idle_timeout_s: 600, max_queued: 10_000, max_bytes_per_s: 1_048_576,
+        },
+        components: [],
         tls: { min_version: 'TLSv1.2', certs_dir: path.join(dir, 'certs') },
         limits: {
           max_stanza_bytes: 262144,
@@ -127,6 +134,12 @@ describe('config', () => {
       const { config } = loadConfig(write(`data_dir: ../var/tern\ntls:\n  certs_dir: ${JSON.stringify(path.join(dir, 'pki'))}\n`, 'etc/tern.yml'));
       assert.equal(config.data_dir, path.join(dir, 'var', 'tern'));
       assert.equal(config.tls.certs_dir, path.join(dir, 'pki'));
+    });
+
+    it('resolves s2s CA files against the file and prepares remote domain names', () => {
+      const { config } = loadConfig(write('s2s:\n  ca_files: [partner-ca.pem]\n  domains:\n    Partner.Example: { host: 127.0.0.1, port: 15269 }\n'));
+      assert.deepEqual(config.s2s.ca_files, [path.join(dir, 'partner-ca.pem')]);
+      assert.deepEqual(config.s2s.domains, { 'partner.example': { host: '127.0.0.1', port: 15269 } });
     });
   });
 
@@ -219,6 +232,10 @@ describe('config', () => {
         ['hosts:\n  - domain: a.org\n  - domain: A.ORG\n', /hosts\[1\]\.domain: a\.org is already served \(hosts\[0\]\.domain\)/],
         ['hosts:\n  - domain: a.org\n  - domain: conference.a.org\n', /hosts\[1\]\.domain: conference\.a\.org is already served \(hosts\[0\]\.muc\.domain\)/],
         ['listeners:\n  c2s: { port: 5300 }\n  c2s_direct_tls: { port: 5300 }\n', /listeners\.c2s_direct_tls\.port: must differ from listeners\.c2s\.port/],
+        ['s2s:\n  domains:\n    a.test: { port: 5269 }\n', /s2s\.domains\.a\.test: port needs host/],
+        ['s2s:\n  default_policy: trust_everyone\n', /s2s\.default_policy/],
+        ['components:\n  - { domain: gw.a.org, secret: short }\n', /components\[0\]\.secret/],
+        ['components:\n  - { domain: gw.a.org, secret: long-enough }\n  - { domain: gw.a.org, secret: long-enough }\n', /components: must not list a domain twice/],
       ];
       for (const [yaml, re] of cases) assert.match(failure(() => loadConfig(write(yaml))), re, yaml);
       // A disabled direct-TLS listener or a disabled MUC service claims nothing.

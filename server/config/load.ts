@@ -62,6 +62,7 @@ export function validateConfig(raw: unknown, baseDir: string): TernConfig {
         },
       },
     },
+    s2s: { ...c.s2s, ca_files: c.s2s.ca_files.map((f) => resolve(baseDir, f)) },
   };
 }
 

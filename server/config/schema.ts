@@ -236,6 +236,18 @@ export const configSchema = z.strictObject({
       /** Base of the URLs handed out (e.g. https://files.example.org behind a reverse proxy); unset: https://<upload domain>:<port>. */
       public_url: z.string().url().refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL').nullable().default(null),
     }),
+    /** Server-to-server (RFC 6120, jabber:server) with STARTTLS. */
+    s2s: section({
+      enabled: z.boolean().default(true),
+      host: z.string().min(1).default('0.0.0.0'),
+      port: port.default(5269),
+    }),
+    /** External components (XEP-0114, jabber:component:accept); bind to loopback unless components run elsewhere. */
+    component: section({
+      enabled: z.boolean().default(true),
+      host: z.string().min(1).default('127.0.0.1'),
+      port: port.default(5347),
+    }),
   }).superRefine((l, ctx) => {
     // Caught here rather than as EADDRINUSE at startup, with the key to change.
     if (l.c2s_direct_tls.enabled && l.c2s.port !== 0 && l.c2s.port === l.c2s_direct_tls.port) {
@@ -246,6 +258,39 @@ export const configSchema = z.strictObject({
       ctx.addIssue({ code: 'custom', path: ['http_upload', 'port'], message: 'must differ from the c2s ports', input: l.http_upload.port });
     }
   }),
+  /** Federation (RFC 6120 server-to-server, XEP-0178, XEP-0220). */
+  s2s: section({
+    /** Extra CA certificates (PEM files) trusted for peers' certificates besides the system roots. */
+    ca_files: z.preprocess(nullAsAbsent, z.array(z.string().min(1)).default([])),
+    /**
+     * For domains without their own entry: require_valid_cert (TLS with a certificate valid for the
+     * domain, SASL EXTERNAL), allow_dialback (that when possible, else Server Dialback) or deny.
+     */
+    default_policy: z.enum(['require_valid_cert', 'allow_dialback', 'deny']).default('allow_dialback'),
+    /** TLS on s2s streams: required (no stanzas without it) or optional (used when offered). */
+    encryption: z.enum(['required', 'optional']).default('optional'),
+    /** Per remote domain: its policy, and where to connect instead of DNS (private federation, tests). */
+    domains: z.preprocess(nullAsAbsent, z.record(domainName, z.strictObject({
+      policy: z.enum(['require_valid_cert', 'allow_dialback', 'deny']).optional(),
+      host: z.string().min(1).optional(),
+      port: int(1, 65535).optional(),
+      /** XEP-0368: TLS from the first byte at host:port instead of STARTTLS. */
+      direct_tls: z.boolean().optional(),
+    }).refine((d) => d.port === undefined || d.host !== undefined, 'port needs host')).default({})),
+    /** Seconds to set up an outgoing stream (connect, TLS, authentication) before queued stanzas bounce with remote-server-timeout. */
+    connect_timeout_s: int(1, 600).default(30),
+    /** Seconds without traffic before an s2s stream is closed (0: never). */
+    idle_timeout_s: int(0, 86400).default(600),
+    /** Stanzas queued per remote domain while its stream is being set up; beyond it they bounce. */
+    max_queued: int(1, 1_000_000).default(10_000),
+    /** Bytes per second read from each incoming s2s stream (with a one-second burst); 0: unlimited. */
+    max_bytes_per_s: int(0, 1_073_741_824).default(1_048_576),
+  }),
+  /** External components (XEP-0114): each domain and its shared secret. */
+  components: z.preprocess(nullAsAbsent, z.array(z.strictObject({
+    domain: domainName,
+    secret: z.string().min(8),
+  })).default([]).refine((c) => new Set(c.map((x) => x.domain)).size === c.length, 'must not list a domain twice')),
   tls: section({
     min_version: z.enum(['TLSv1.2', 'TLSv1.3']).default('TLSv1.2'),
     certs_dir: z.string().min(1).default('./certs'),

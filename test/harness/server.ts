@@ -26,6 +26,10 @@ export interface TestServer {
   tlsPort: number;
   /** HTTPS port of XEP-0363 file upload (listeners.http_upload). */
   uploadPort: number;
+  /** Server-to-server port (RFC 6120 jabber:server). */
+  s2sPort: number;
+  /** External component port (XEP-0114), when components are configured. */
+  componentPort: number;
   dir: string;
   dataDir: string;
   configPath: string;
@@ -74,6 +78,8 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
       c2s: { host: '127.0.0.1', port: 0 },
       c2s_direct_tls: { host: '127.0.0.1', port: 0, enabled: true },
       http_upload: { host: '127.0.0.1', port: 0, enabled: true },
+      s2s: { host: '127.0.0.1', port: 0 },
+      component: { host: '127.0.0.1', port: 0 },
     },
     tls: { certs_dir: CERTS_DIR },
     log: { level: 'debug', format: 'json' },
@@ -83,7 +89,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
   writeFileSync(configPath, JSON.stringify(cfg, null, 2));
 
   const server: TestServer = {
-    domain, dir, dataDir, configPath, port: 0, tlsPort: 0, uploadPort: 0,
+    domain, dir, dataDir, configPath, port: 0, tlsPort: 0, uploadPort: 0, s2sPort: 0, componentPort: 0,
     caFile: path.join(CERTS_DIR, 'tern-local-ca.crt'),
     logs: [],
     process: undefined as unknown as ChildProcess,
@@ -103,7 +109,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
       await server.stop();
       // Keep the ports: clients and tests hold on to them.
       const again = deepMerge(JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>, {
-        listeners: { c2s: { port: server.port }, c2s_direct_tls: { port: server.tlsPort }, http_upload: { port: server.uploadPort } },
+        listeners: { c2s: { port: server.port }, c2s_direct_tls: { port: server.tlsPort }, http_upload: { port: server.uploadPort }, s2s: { port: server.s2sPort }, component: { port: server.componentPort } },
       });
       writeFileSync(configPath, JSON.stringify(again, null, 2));
       await boot(server);
@@ -153,10 +159,12 @@ async function boot(server: TestServer): Promise<void> {
         server.logs.push(rec);
         if (process.env.TERN_TEST_LOG) process.stderr.write(`${line}\n`);
         if (rec.msg === 'ready') {
-          const ports = rec.ports as { c2s: number; c2sDirectTls: number; httpUpload?: number };
+          const ports = rec.ports as { c2s: number; c2sDirectTls: number; httpUpload?: number; s2s?: number; component?: number };
           server.port = ports.c2s;
           server.tlsPort = ports.c2sDirectTls;
           server.uploadPort = ports.httpUpload ?? 0;
+          server.s2sPort = ports.s2s ?? 0;
+          server.componentPort = ports.component ?? 0;
           clearTimeout(timer);
           child.removeAllListeners('exit');
           resolve();

@@ -1,0 +1,218 @@
+/**
+ * What incoming s2s, outgoing s2s and component streams share: one socket (swapped for a TLS one
+ * on STARTTLS, RFC 6120 §5.4.3.3), the core XML parser with the c2s limits (RFC 6120 §11, and
+ * policy-violation beyond the limits), stream errors (§4.9), an idle timeout, and inbound elements
+ * handled one at a time (the socket is paused while a handler awaits, as in c2s).
+ */
+import { randomBytes } from 'node:crypto';
+import type net from 'node:net';
+import tls from 'node:tls';
+import type { Element } from '@xmpp/xml';
+import type { Logger } from 'pino';
+import { NS_STREAMS, StreamError } from '../server/core/errors.js';
+import { type XmlLimits, XmlStreamParser } from '../server/core/stream/xml-parser.js';
+
+export const NS_STREAM = 'http://etherx.jabber.org/streams';
+export const NS_SERVER = 'jabber:server';
+export const NS_DIALBACK = 'jabber:server:dialback';
+export const NS_DIALBACK_FEATURE = 'urn:xmpp:features:dialback';
+export const NS_TLS = 'urn:ietf:params:xml:ns:xmpp-tls';
+export const NS_SASL = 'urn:ietf:params:xml:ns:xmpp-sasl';
+export const NS_COMPONENT = 'jabber:component:accept';
+
+export interface ConnectionLimits extends XmlLimits {
+  idleTimeoutMs: number;
+  /** Bytes per second read from the peer (a token bucket holding one second's worth); 0: unlimited. */
+  rateBytesPerS?: number;
+}
+
+export function escapeAttr(s: string): string {
+  return s.replace(/[&<>'"]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** Stream ids (and so dialback keys) must not be guessable (XEP-0220 §4.3, RFC 6120 §4.7.3). */
+export function newStreamId(): string {
+  return randomBytes(15).toString('base64url');
+}
+
+/** Stanzas are serialised in the stream's default namespace; one parsed from a client stream may name jabber:client. */
+export function serialise(stanza: Element): string {
+  const ns = stanza.attrs.xmlns;
+  if (ns !== 'jabber:client' && ns !== 'jabber:server' && ns !== NS_COMPONENT) return stanza.toString();
+  delete stanza.attrs.xmlns;
+  try {
+    return stanza.toString();
+  } finally {
+    stanza.attrs.xmlns = ns;
+  }
+}
+
+export abstract class Connection {
+  protected socket: net.Socket;
+  protected readonly parser: XmlStreamParser;
+  protected headerSent = false;
+  private queue: Element[] = [];
+  private busy = false;
+  private _closed = false;
+
+  constructor(socket: net.Socket, protected readonly limits: ConnectionLimits, readonly log: Logger) {
+    this.socket = socket;
+    this.tokens = limits.rateBytesPerS ?? 0;
+    this.parser = new XmlStreamParser(limits, {
+      streamStart: (name, attrs) => this.guard(() => this.onStreamStart(name, attrs)),
+      stanza: (el) => this.onElement(el),
+      streamEnd: () => this.close(),
+      error: (err) => this.streamError(err),
+    });
+    this.attach(socket);
+  }
+
+  get closed(): boolean { return this._closed; }
+  get secure(): boolean { return this.socket instanceof tls.TLSSocket && this.socket.encrypted; }
+  get remoteAddress(): string { return this.socket.remoteAddress ?? ''; }
+
+  protected abstract onStreamStart(name: string, attrs: Record<string, string>): void;
+  protected abstract handle(el: Element): void | Promise<void>;
+  /** The header to send before a stream error when none was sent yet (RFC 6120 §4.9.1.1). */
+  protected abstract errorHeader(): string;
+  protected abstract onClosed(): void;
+
+  protected attach(socket: net.Socket): void {
+    socket.on('data', (chunk: Buffer) => {
+      this.parser.write(chunk);
+      this.meter(chunk.length);
+    });
+    socket.on('error', (err) => this.log.debug({ err }, 'socket error'));
+    socket.on('close', () => this.gone());
+    if (this.limits.idleTimeoutMs > 0) socket.setTimeout(this.limits.idleTimeoutMs, () => this.idle());
+    if (this.busy || this.throttled) socket.pause();
+  }
+
+  private tokens = 0;
+  private refilled = Date.now();
+  private throttled = false;
+
+  /**
+   * Per-peer rate limit: reading stops while the peer is over its budget and resumes when the
+   * bucket has refilled, so a flooding peer is slowed down (TCP back-pressure), never cut off.
+   */
+  private meter(bytes: number): void {
+    const rate = this.limits.rateBytesPerS ?? 0;
+    if (rate <= 0) return;
+    const now = Date.now();
+    this.tokens = Math.min(rate, this.tokens + ((now - this.refilled) / 1000) * rate) - bytes;
+    this.refilled = now;
+    if (this.tokens >= 0 || this.throttled) return;
+    this.throttled = true;
+    this.socket.pause();
+    const t = setTimeout(() => {
+      this.throttled = false;
+      if (!this.busy && !this._closed) this.socket.resume();
+    }, Math.ceil((-this.tokens / rate) * 1000));
+    t.unref();
+  }
+
+  /** No traffic for the idle timeout: s2s streams are closed quietly (RFC 6120 §4.4), a peer reconnects when it needs to. */
+  protected idle(): void {
+    this.log.info('closing idle stream');
+    this.close();
+  }
+
+  /** Detaches the plain socket and continues over TLS on it; the parser starts a new stream. */
+  protected upgrade(secure: tls.TLSSocket): void {
+    const plain = this.socket;
+    plain.removeAllListeners('data');
+    plain.removeAllListeners('close');
+    plain.setTimeout(0);
+    this.socket = secure;
+    this.parser.reset();
+    this.attach(secure);
+  }
+
+  protected restart(): void {
+    this.parser.reset();
+  }
+
+  write(data: string): void {
+    if (this._closed || this.socket.destroyed) return;
+    this.socket.write(data);
+  }
+
+  send(el: Element): void {
+    this.write(serialise(el));
+  }
+
+  private onElement(el: Element): void {
+    if (this._closed) return;
+    if (this.busy) {
+      this.queue.push(el);
+      this.socket.pause();
+      return;
+    }
+    this.run(el);
+  }
+
+  private run(el: Element): void {
+    let r: void | Promise<void>;
+    try {
+      r = this.handle(el);
+    } catch (err) {
+      return this.failed(err);
+    }
+    if (r) {
+      this.busy = true;
+      this.socket.pause();
+      r.then(() => this.drain(), (err) => { this.failed(err); this.drain(); });
+    }
+  }
+
+  private drain(): void {
+    this.busy = false;
+    while (this.queue.length && !this.busy && !this._closed) this.run(this.queue.shift()!);
+    if (!this.busy && !this.throttled && !this._closed) this.socket.resume();
+  }
+
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.failed(err);
+    }
+  }
+
+  private failed(err: unknown): void {
+    if (err instanceof StreamError) return this.streamError(err);
+    this.log.error({ err }, 's2s stream handler failed');
+    this.streamError(new StreamError('internal-server-error'));
+  }
+
+  streamError(err: StreamError): void {
+    if (this._closed) return;
+    this.log.info({ condition: err.condition, text: err.text }, 'stream error');
+    let out = this.headerSent ? '' : this.errorHeader();
+    this.headerSent = true;
+    out += `<stream:error><${err.condition} xmlns='${NS_STREAMS}'/>`;
+    if (err.text) out += `<text xmlns='${NS_STREAMS}'>${err.text.replace(/[&<>]/g, (c) => `&#${c.charCodeAt(0)};`)}</text>`;
+    out += '</stream:error>';
+    this.write(out);
+    this.close();
+  }
+
+  close(): void {
+    if (this._closed) return;
+    if (this.headerSent) this.write('</stream:stream>');
+    this._closed = true;
+    this.socket.end();
+    // A peer that does not close its side is not waited for long.
+    setTimeout(() => this.socket.destroy(), 2000).unref();
+    this.gone();
+  }
+
+  private goneOnce = false;
+  private gone(): void {
+    this._closed = true;
+    if (this.goneOnce) return;
+    this.goneOnce = true;
+    this.onClosed();
+  }
+}

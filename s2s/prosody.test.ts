@@ -176,6 +176,29 @@ for (const mode of ['dialback', 'certificates'] as const) {
       assert.equal(atAlice.attrs.from, `${room}/Bob`);
       assert.equal(atAlice.attrs.type, 'groupchat');
     });
+
+    it('a peer user joins a room here and talks with a local user (XEP-0045 across servers)', async () => {
+      const room = `meeting@conference.${TERN}`;
+      const muc = () => xml('x', { xmlns: 'http://jabber.org/protocol/muc' });
+      await alice.send(xml('presence', { to: `${room}/Alice` }, muc()));
+      const created = await alice.inbox.next((el) => el.name === 'presence' && el.attrs.from === `${room}/Alice` && !el.attrs.type, 10_000, 'own presence in the new room');
+      const codes = created.getChild('x', 'http://jabber.org/protocol/muc#user')!.getChildren('status').map((st) => st.attrs.code);
+      assert.ok(codes.includes('201'), `a new room: ${created.toString()}`);
+      // Instant room (XEP-0045 §10.1.2): accept the default configuration.
+      const ok = await alice.iq(xml('iq', { type: 'set', to: room }, xml('query', { xmlns: 'http://jabber.org/protocol/muc#owner' }, xml('x', { xmlns: 'jabber:x:data', type: 'submit' }))));
+      assert.equal(ok.attrs.type, 'result', ok.toString());
+      await bob.send(xml('presence', { to: `${room}/Bob` }, muc()));
+      const bobSelf = await bob.inbox.next((el) => el.name === 'presence' && el.attrs.from === `${room}/Bob` && !el.attrs.type, 15_000, 'bob in the Tern room');
+      assert.ok(bobSelf.getChild('x', 'http://jabber.org/protocol/muc#user')!.getChildren('status').some((st) => st.attrs.code === '110'));
+      await alice.inbox.next((el) => el.name === 'presence' && el.attrs.from === `${room}/Bob`, 10_000, 'bob joins');
+      await bob.send(xml('message', { to: room, type: 'groupchat' }, xml('body', {}, 'hello tern room')));
+      const atAlice = await alice.inbox.next((el) => el.name === 'message' && el.getChildText('body') === 'hello tern room', 10_000, 'groupchat at alice');
+      assert.equal(atAlice.attrs.from, `${room}/Bob`);
+      await alice.send(xml('message', { to: room, type: 'groupchat' }, xml('body', {}, 'welcome bob')));
+      const atBob = await bob.inbox.next((el) => el.name === 'message' && el.getChildText('body') === 'welcome bob', 10_000, 'groupchat at bob');
+      assert.equal(atBob.attrs.from, `${room}/Alice`);
+      assert.equal(atBob.attrs.type, 'groupchat');
+    });
   });
 }
 

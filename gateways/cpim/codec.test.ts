@@ -1,18 +1,14 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
+import { vector } from './vectors/index.js';
 import { type CpimDocument, type CpimHeader, type CpimParam, CpimError, contentType, decodeValue, encodeValue, formatAddress, headersIn, parseAddress, parseCpim, serializeCpim, unknownRequired } from './codec.js';
 
-const VECTORS = '/work/shared/vectors/cpim';
 const vectors: Array<[string, number, string]> = [
   ['TV-CPIM-1.cpim', 267, '1271335f62248398afb47a4ff55436e7d8811adeef844a05d11239f1ecadec7e'],
   ['TV-CPIM-2.cpim', 542, '1d8b359ea4f8065692cd134f73ef5bd3272037e262cf6fc35a13ffa56d207123'],
   ['TV-CPIM-4.cpim', 284, '1c8a997bb8622736c76a8fe0e8b10c32e2b236c3ae57a59e4586891dbcf5c57f'],
 ];
-export function vector(name: string): Buffer {
-  return readFileSync(`${process.env.TERN_CPIM_VECTORS ?? VECTORS}/${name}`);
-}
 
 describe('CPIM codec (RFC 3862)', () => {
   describe('shared vectors', () => {

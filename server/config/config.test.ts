@@ -66,6 +66,7 @@ describe('config', () => {
             max_age_s: 2_592_000, sweep_interval_s: 3600, slot_lifetime_s: 300, slots_per_minute: 30,
           },
           multicast: { enabled: true, max_addresses: 50 },
+          sip_gateway: { enabled: false, domain: 'sip.localhost', outbound_proxy: null, outbound_transport: 'udp' },
           muc: { enabled: true, domain: 'conference.localhost' },
         }],
         data_dir: path.join(dir, 'data'),
@@ -73,6 +74,7 @@ describe('config', () => {
           c2s: { host: '0.0.0.0', port: 5222, starttls: 'required', allow_plaintext_on_loopback: false },
           c2s_direct_tls: { enabled: true, host: '0.0.0.0', port: 5223 },
           http_upload: { enabled: true, host: '0.0.0.0', port: 5443, public_url: null },
+          sip: { enabled: false, host: '0.0.0.0', port: 5060 },
         },
         tls: { min_version: 'TLSv1.2', certs_dir: path.join(dir, 'certs') },
         limits: {

@@ -67,6 +67,19 @@ describe('SIP gateway with sipp (RFC 7572, RFC 3428) @e2e', function () {
     assert.ok(m.getChild('request', 'urn:xmpp:receipts'));
   });
 
+  it('a user without a session gets 202 Accepted and the message from offline storage on login', async () => {
+    await createUser(server, 'bob', 'bob-pass');
+    const r = await uac({ to: `sip:bob@${DOMAIN}`, from: 'sip:romeo@sip.example', contentType: 'text/plain', body: 'while you were out', expect: 202 });
+    assert.equal(r.code, 0, r.output);
+    const bob = await connect(server, 'bob', 'bob-pass', { resource: 'r' });
+    try {
+      const m = await bob.inbox.next((el) => el.name === 'message' && el.getChildText('body') === 'while you were out\r\n');
+      assert.equal(m.attrs.from, `romeo%sip.example@${GW}`);
+    } finally {
+      await bob.stop();
+    }
+  });
+
   it('an unknown user gets 404', async () => {
     const r = await uac({ to: `sip:nobody@${DOMAIN}`, from: 'sip:romeo@sip.example', contentType: 'text/plain', body: 'hi', expect: 404 });
     assert.equal(r.code, 0, r.output);

@@ -9,7 +9,7 @@
  * error RFC 7247 §6 (table 3) gives; no answer within Timer F is remote-server-timeout.
  * RFC 7572 §5: a SIP MESSAGE to a Tern user (text/plain or message/cpim) is delivered as an XMPP
  * message, answered 200 when the user has an online session and 202 when it was routed for later
- * delivery (offline storage); unknown user 404; other bodies 415 (with Accept); a CPIM Require the
+ * delivery (offline storage); SUBSCRIBE goes to presence.ts (RFC 7248 §4); unknown user 404; other bodies 415 (with Accept); a CPIM Require the
  * gateway does not understand 488; a SIP Require option tag 420 (RFC 3261 §8.2.2.3); not MESSAGE 405.
  */
 import type { Logger } from 'pino';
@@ -19,6 +19,7 @@ import { type Element, errorReply, xml } from '../../server/core/stanza.js';
 import { CpimError, parseCpim, serializeCpim } from '../cpim/codec.js';
 import { cpimToMessage, decodeText, escapeLocal, jidToUri, MappingError, messageToCpim, unescapeLocal } from '../cpim/mapping.js';
 import { contentTypeOf, header, headerList, parseNameAddr, parseSipUri, responseTo, type SipMessage } from './message.js';
+import type { PresenceGateway } from './presence.js';
 import { branch, type Peer, type Reply, type SipTransport, token } from './transport.js';
 
 export interface GatewayDeps {
@@ -36,6 +37,8 @@ export interface GatewayDeps {
   now(): Date;
   newId(): string;
   log: Logger;
+  /** RFC 7248 SIP-to-XMPP presence (SUBSCRIBE/NOTIFY), if enabled. */
+  presence?: PresenceGateway;
 }
 
 /** RFC 7247 §6, table 4: SIP response code → XMPP stanza error condition. */
@@ -88,9 +91,10 @@ const ACCEPT = 'text/plain, message/cpim';
 export async function handleSipRequest(d: GatewayDeps, req: SipMessage, reply: Reply, _peer: Peer): Promise<void> {
   const tag = token();
   const answer = (status: number, extra: Array<[string, string]> = []) => reply(responseTo(req, status, tag, extra));
-  if (req.method === 'OPTIONS') return answer(200, [['Allow', 'MESSAGE, OPTIONS'], ['Accept', ACCEPT]]);
+  const allow = d.presence ? 'MESSAGE, SUBSCRIBE, OPTIONS' : 'MESSAGE, OPTIONS';
+  if (req.method === 'OPTIONS') return answer(200, [['Allow', allow], ['Accept', ACCEPT]]);
   if (req.method === 'ACK') return;
-  if (req.method !== 'MESSAGE') return answer(405, [['Allow', 'MESSAGE, OPTIONS']]);
+  if (req.method !== 'MESSAGE' && !(req.method === 'SUBSCRIBE' && d.presence)) return answer(405, [['Allow', allow]]);
   const unsupported = headerList(req, 'Require');
   if (unsupported.length) return answer(420, [['Unsupported', unsupported.join(', ')]]);
   const target = parseSipUri(req.uri ?? '');
@@ -109,6 +113,7 @@ export async function handleSipRequest(d: GatewayDeps, req: SipMessage, reply: R
     throw err;
   }
   if (!(await d.userExists(to.local))) return answer(404);
+  if (req.method === 'SUBSCRIBE') return d.presence!.subscribe(req, reply, _peer, to.local, from);
   const type = contentTypeOf(req);
   let stanza: Element;
   try {
@@ -139,7 +144,10 @@ export async function handleSipRequest(d: GatewayDeps, req: SipMessage, reply: R
  */
 export async function handleXmppStanza(d: GatewayDeps, stanza: Element, from: Jid, to: Jid): Promise<Element | undefined> {
   if (stanza.attrs.type === 'error' || (stanza.name === 'iq' && stanza.attrs.type === 'result')) return undefined;
-  if (stanza.name === 'presence') return undefined; // RFC 7248 presence: not implemented yet
+  if (stanza.name === 'presence') {
+    d.presence?.xmpp(stanza, from, to);
+    return undefined;
+  }
   if (stanza.name === 'iq') return errorReply(stanza, new StanzaError('service-unavailable'));
   const sipUser = to.local ? jidToSipUser(to) : undefined;
   if (!sipUser) return errorReply(stanza, new StanzaError('item-not-found', 'not a SIP address (user%sip.domain@gateway)'));

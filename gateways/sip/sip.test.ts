@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { connect, createUser, errorCondition, type TestClient, xml } from '../../test/harness/clients.js';
 import { startServer, type TestServer } from '../../test/harness/server.js';
-import { freeUdpPort, runSipp, uacMessage, uasMessage } from './sipp.js';
+import { freeUdpPort, runSipp, uacMessage, uacSubscribe, uasMessage } from './sipp.js';
 
 const DOMAIN = 'tern.test';
 const GW = `sip.${DOMAIN}`;
@@ -140,5 +140,36 @@ describe('SIP gateway with sipp (RFC 7572, RFC 3428) @e2e', function () {
     await alice.send(xml('message', { to: `juliet@${GW}`, id: 'bad-addr' }, xml('body', {}, 'x')));
     const err = await alice.inbox.next((el) => el.name === 'message' && el.attrs.type === 'error' && el.attrs.id === 'bad-addr');
     assert.equal(errorCondition(err), 'item-not-found');
+  });
+
+  it('presence (RFC 7248 §4): a sipp watcher gets NOTIFY pending, then PIDF open with the note after approval, then closed', async () => {
+    await createUser(server, 'carol', 'carol-pass');
+    const carol = await connect(server, 'carol', 'carol-pass', { resource: 'balcony' });
+    let stopped = false;
+    const port = await freeUdpPort();
+    const watcher = runSipp(uacSubscribe({
+      to: `sip:carol@${DOMAIN}`, from: 'sip:romeo@sip.example',
+      notifies: [
+        [{ regexp: 'Subscription-State: pending;expires=[0-9]+', in: 'msg' }, { regexp: 'Event: presence', in: 'msg' }],
+        [{ regexp: 'Subscription-State: active;expires=[0-9]+', in: 'msg' }, { regexp: 'Content-Type: application/pidf\\+xml', in: 'msg' },
+          { regexp: '<presence xmlns="urn:ietf:params:xml:ns:pidf" entity="pres:carol@tern\\.test"><tuple id="[a-z0-9]+"><status><basic>open</basic></status><note>on the balcony</note></tuple></presence>', in: 'body' }],
+        [{ regexp: '<basic>closed</basic>', in: 'body' }],
+      ],
+    }), [`127.0.0.1:${sipPort}`, '-p', String(port)]);
+    try {
+      await carol.send(xml('presence', {}, xml('status', {}, 'on the balcony')));
+      const sub = await carol.inbox.next((el) => el.name === 'presence' && el.attrs.type === 'subscribe', 10_000, 'a subscription request');
+      assert.equal(sub.attrs.from, `romeo%sip.example@${GW}`);
+      await new Promise((r) => setTimeout(r, 300));
+      await carol.send(xml('presence', { type: 'subscribed', to: sub.attrs.from }));
+      await new Promise((r) => setTimeout(r, 700));
+      await carol.stop();
+      stopped = true;
+      const r = await watcher.done;
+      assert.equal(r.code, 0, r.output);
+    } finally {
+      watcher.stop();
+      if (!stopped) await carol.stop();
+    }
   });
 });

@@ -91,3 +91,50 @@ Content-Length: 0
 </scenario>
 `;
 }
+
+function eregs(checks: Array<{ regexp: string; in: 'msg' | 'body' }>, prefix: string): string {
+  const lines = checks.map((c, i) => `      <ereg regexp="${c.regexp.replace(/\r\n/g, '[[:cntrl:]]{2}').replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}" search_in="${c.in}" check_it="true" assign_to="${prefix}${i}"/>`);
+  return `${lines.join('\n')}\n      <log message="checked:${checks.map((_, i) => `[$${prefix}${i}]`).join('')}"/>`;
+}
+
+const OK_TO_REQUEST = `<send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>`;
+
+/** A watcher: SUBSCRIBE (Event: presence), then one NOTIFY per entry of `notifies`, each checked and answered 200. */
+export function uacSubscribe(o: { to: string; from: string; notifies: Array<Array<{ regexp: string; in: 'msg' | 'body' }>> }): string {
+  const notifies = o.notifies.map((checks, n) => `  <recv request="NOTIFY">
+    <action>
+${eregs(checks, `n${n}x`)}
+    </action>
+  </recv>
+  ${OK_TO_REQUEST}`).join('\n');
+  return `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="tern presence watcher">
+  <send retrans="500"><![CDATA[
+SUBSCRIBE ${o.to} SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+Max-Forwards: 70
+From: <${o.from}>;tag=[pid]SIPpTag00[call_number]
+To: <${o.to}>
+Call-ID: [call_id]
+CSeq: 1 SUBSCRIBE
+Contact: <sip:watcher@[local_ip]:[local_port]>
+Event: presence
+Accept: application/pidf+xml
+Expires: 600
+Content-Length: 0
+
+]]></send>
+  <recv response="200"/>
+${notifies}
+</scenario>
+`;
+}

@@ -66,7 +66,7 @@ describe('config', () => {
             max_age_s: 2_592_000, sweep_interval_s: 3600, slot_lifetime_s: 300, slots_per_minute: 30,
           },
           multicast: { enabled: true, max_addresses: 50 },
-          sip_gateway: { enabled: false, domain: 'sip.localhost', outbound_proxy: null, outbound_transport: 'udp' },
+          sip_gateway: { enabled: false, domain: 'sip.localhost', outbound_proxy: null, outbound_transport: 'udp', presence: true },
           muc: { enabled: true, domain: 'conference.localhost' },
         }],
         data_dir: path.join(dir, 'data'),

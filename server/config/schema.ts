@@ -155,6 +155,8 @@ const hostSchema = z.strictObject({
     /** Where SIP MESSAGE requests go, as host:port (null: the SIP domain itself, port 5060). */
     outbound_proxy: z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-.]+):[0-9]{1,5}$/, 'must be host:port').nullable().default(null),
     outbound_transport: z.enum(['udp', 'tcp']).default('udp'),
+    /** SIP SUBSCRIBE/NOTIFY for Tern users' presence (RFC 7248 §4); each subscriber still needs the user's approval. */
+    presence: z.boolean().default(true),
   }),
   /** Reserved for the MUC module (XEP-0045); the domain defaults to conference.<domain>. */
   muc: section({

@@ -9,11 +9,12 @@ import net from 'node:net';
 import { defineModule } from '../../core/module.js';
 import { newId } from '../../core/stanza.js';
 import { type GatewayDeps, handleSipRequest, handleXmppStanza } from '../../../gateways/sip/gateway.js';
+import { PresenceGateway } from '../../../gateways/sip/presence.js';
 import '../../../gateways/sip/routes.js';
 
 export default defineModule({
   name: 'sip-gateway',
-  rfcs: ['RFC 7247 §5-6 (addresses, errors)', 'RFC 7572 §4-5 (messages)', 'RFC 3428', 'RFC 3922 §3-4 (CPIM mapping)'],
+  rfcs: ['RFC 7247 §5-6 (addresses, errors)', 'RFC 7572 §4-5 (messages)', 'RFC 3428', 'RFC 7248 §4 (SIP-to-XMPP presence)', 'RFC 3922 §3-4 (CPIM mapping)'],
   options: (h) => h.sip_gateway,
   async setup(ctx) {
     const o = ctx.options;
@@ -37,6 +38,10 @@ export default defineModule({
       newId,
       log: ctx.log,
     };
+    if (o.presence) {
+      deps.presence = new PresenceGateway({ host: ctx.host, domain: o.domain, route: deps.route, transport: deps.transport, now: () => Date.now(), log: ctx.log });
+      ctx.onUnload(() => deps.presence!.close());
+    }
     const route = sip.route(ctx.host, (req, reply, peer) => {
       handleSipRequest(deps, req, reply, peer).catch((err) => ctx.log.error({ err }, 'SIP request failed'));
     });

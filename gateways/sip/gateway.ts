@@ -159,6 +159,8 @@ export async function handleXmppStanza(d: GatewayDeps, stanza: Element, from: Ji
   const { doc } = messageToCpim(stanza, {
     now: () => now,
     contentId: () => `${token()}${token()}@${d.domain}`,
+    // RFC 5438 §6.3: the Message-ID must be unique for the sender; a stanza id need not be.
+    messageId: () => `${token()}${token()}`,
     address: (j) => (j.domain === d.domain ? `im:${encodeURIComponent(sipUser.user)}@${sipUser.domain}` : jidToUri(j, 'im')),
   });
   const body = serializeCpim(doc);

@@ -121,6 +121,25 @@ describe('SIP gateway with sipp (RFC 7572, RFC 3428) @e2e', function () {
     }
   });
 
+  it('an XEP-0184 receipt from the Tern user goes to SIP as an IMDN delivery notification (RFC 5438)', async () => {
+    const uas = runSipp(uasMessage({
+      status: 200, reason: 'OK',
+      checks: [
+        { regexp: '^MESSAGE sip:romeo@sip\\.example SIP/2\\.0', in: 'msg' },
+        { regexp: 'NS: imdn <urn:ietf:params:imdn>\r\nimdn\\.Message-ID: [0-9a-f]{24}\r\n\r\nContent-type: message/imdn\\+xml\r\nContent-Disposition: notification\r\n', in: 'body' },
+        { regexp: '<imdn xmlns="urn:ietf:params:xml:ns:imdn"><message-id>m-77</message-id><datetime>[^<]+</datetime><delivery-notification><status><delivered/></status></delivery-notification></imdn>$', in: 'body' },
+      ],
+    }), ['-p', String(uasPort)]);
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      await alice.send(xml('message', { to: `romeo%sip.example@${GW}`, id: 'rcpt-1' }, xml('received', { xmlns: 'urn:xmpp:receipts', id: 'm-77' })));
+      const r = await uas.done;
+      assert.equal(r.code, 0, r.output);
+    } finally {
+      uas.stop();
+    }
+  });
+
   it('a SIP 404 comes back to the Tern user as item-not-found (RFC 7247 §6)', async () => {
     const uas = runSipp(uasMessage({ status: 404, reason: 'Not Found', checks: [{ regexp: 'Content-Type: message/cpim', in: 'msg' }] }), ['-p', String(uasPort)]);
     try {

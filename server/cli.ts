@@ -4,6 +4,7 @@
  * Exit codes: 0 success, 1 the operation failed, 2 usage error, 78 configuration error (EX_CONFIG).
  */
 import { createInterface } from 'node:readline';
+import { cpimCommand } from '../gateways/cpim/cli.js';
 import { checkCertificate, ensureLocalCertificates, importCertificate } from '../certs/index.js';
 import { loadConfig } from './config/load.js';
 import type { TernConfig } from './config/schema.js';
@@ -34,6 +35,8 @@ commands:
   check                      validate the config, certificates and listener ports
   storage check              list the storage providers in use; for MongoDB, the indexes present
                              and missing (exit 1 if any is missing)
+  cpim decode < FILE         print the XMPP stanza the CPIM gateway makes of a message/cpim document
+  cpim encode < FILE         print the message/cpim document for an XMPP <message/> (--date ISO fixes DateTime)
   storage migrate --from embedded --to mongodb
                              copy every store from the embedded store to MongoDB and verify
                              counts (stop the server first; safe to run again)
@@ -46,7 +49,7 @@ options:
 
 class UsageError extends Error {}
 
-interface Args { command?: string; rest: string[]; config?: string; password?: string; from?: string; to?: string }
+interface Args { command?: string; rest: string[]; config?: string; password?: string; from?: string; to?: string; date?: string }
 
 function parseArgs(argv: string[]): Args {
   const args: Args = { rest: [] };
@@ -58,6 +61,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--password') args.password = need(argv[++i], a);
     else if (a === '--from') args.from = need(argv[++i], a);
     else if (a === '--to') args.to = need(argv[++i], a);
+    else if (a === '--date') args.date = need(argv[++i], a);
     else if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`);
     else if (!args.command) args.command = a;
     else args.rest.push(a);
@@ -178,6 +182,16 @@ async function msisdn(config: TernConfig, rest: string[]): Promise<number> {
   throw new UsageError('msisdn needs a subcommand: link, unlink, verify or show');
 }
 
+async function cpim(args: Args): Promise<number> {
+  const [sub] = args.rest;
+  if (sub !== 'decode' && sub !== 'encode') throw new UsageError('cpim needs a subcommand: decode or encode');
+  const now = args.date === undefined ? undefined : new Date(args.date);
+  if (now && Number.isNaN(now.getTime())) throw new UsageError(`--date ${args.date} is not a date`);
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return cpimCommand(sub, { stdin: Buffer.concat(chunks), out: (b) => process.stdout.write(b), err: (s) => process.stderr.write(s), now });
+}
+
 async function withAccounts<T>(config: TernConfig, jid: Jid, fn: (a: AccountService) => Promise<T>): Promise<T> {
   const server = await TernServer.start(config, { listen: false, log: createLogger({ level: 'warn', format: 'pretty' }, process.stderr) });
   try {
@@ -210,6 +224,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return args.command ? 0 : 2;
   }
+  if (args.command === 'cpim') return cpim(args);
   const { config, source } = loadConfig(args.config);
   switch (args.command) {
     case 'start':

@@ -6,6 +6,8 @@ import { mkdirSync } from 'node:fs';
 import tls from 'node:tls';
 import type { Logger } from 'pino';
 import { ensureLocalCertificates, loadSecureContextOptions } from '../certs/index.js';
+import { SipRoutes } from '../gateways/sip/routes.js';
+import { SipTransport } from '../gateways/sip/transport.js';
 import { openStorage } from '../storage/open.js';
 import type { StorageProvider } from '../storage/types.js';
 import type { TernConfig } from './config/schema.js';
@@ -32,6 +34,8 @@ export interface StartOptions {
 export class TernServer {
   private readonly listeners: Listener[] = [];
   private https?: HttpsListener;
+  /** The SIP listener's gateways by domain (the `sip` service, RFC 7247 gateways); bound by listen(). */
+  private readonly sipRoutes = new SipRoutes();
   /** Paths modules serve over HTTPS (the `https` service); bound by listen(). */
   private readonly httpsRoutes: HttpsRoutes;
   private federation?: FederationHandle;
@@ -60,6 +64,7 @@ export class TernServer {
     const hosts = new Map<string, Host>();
     const server = new TernServer(config, log, storage, bus, router, hosts);
     services.provide('https', server.httpsRoutes);
+    services.provide('sip', server.sipRoutes);
     try {
       for (const hc of config.hosts) {
         const host = new Host(hc.domain, hc, config, router, bus, services, storage, log.child({ host: hc.domain }));
@@ -149,13 +154,15 @@ export class TernServer {
     // s2s and components; a service subdomain (MUC) presents its parent's certificate, which names it.
     const credentialsFor = (d: string) => credentials.get(d) ?? credentials.get(domains.filter((p) => d.endsWith(`.${p}`)).sort((a, b) => b.length - a.length)[0] ?? '');
     this.federation = await startFederation(config, router, this.bus, log, credentialsFor);
+    const sip = config.listeners.sip;
+    if (sip.enabled) this.sipRoutes.transport = await SipTransport.listen({ host: sip.host, port: sip.port }, this.sipRoutes.dispatch, log.child({ part: 'sip' }));
   }
 
   /** Actual ports (differ from the config when it asks for port 0). */
-  get ports(): { c2s?: number; c2sDirectTls?: number; httpUpload?: number; s2s?: number; component?: number } {
+  get ports(): { c2s?: number; c2sDirectTls?: number; httpUpload?: number; s2s?: number; component?: number; sip?: number } {
     return {
       c2s: this.listeners[0]?.port, c2sDirectTls: this.listeners[1]?.port, httpUpload: this.https?.port,
-      s2s: this.federation?.s2sPort, component: this.federation?.componentPort,
+      s2s: this.federation?.s2sPort, component: this.federation?.componentPort, sip: this.sipRoutes.transport?.port,
     };
   }
 
@@ -172,6 +179,7 @@ export class TernServer {
       await this.federation?.close();
       await Promise.all(this.listeners.map((l) => l.close().catch(() => {})).concat(
         this.https ? [this.https.close().catch(() => {})] : [],
+        this.sipRoutes.transport ? [this.sipRoutes.transport.close().catch(() => {})] : [],
         this.listeners.flatMap((l) => [...l.streams].map(async (s) => s.close(new StreamError('system-shutdown')))),
       ));
       // Hibernated sessions have no connection in any listener; what they hold goes to offline storage.

@@ -73,6 +73,7 @@ describe('config', () => {
             peer_lookups_per_minute: 120, user_lookups_per_minute: 30, cache_ttl_s: 3600, negative_cache_ttl_s: 60,
             cache_max_entries: 10_000, lookup_timeout_ms: 5000,
           },
+          sip_gateway: { enabled: false, domain: 'sip.localhost', outbound_proxy: null, outbound_transport: 'udp', presence: true },
         }],
         data_dir: path.join(dir, 'data'),
         listeners: {
@@ -81,6 +82,7 @@ describe('config', () => {
           http_upload: { enabled: true, host: '0.0.0.0', port: 5443, public_url: null },
           s2s: { enabled: true, host: '0.0.0.0', port: 5269 },
           component: { enabled: true, host: '127.0.0.1', port: 5347 },
+          sip: { enabled: false, host: '0.0.0.0', port: 5060 },
         },
         s2s: {
           ca_files: [], default_policy: 'allow_dialback', encryption: 'optional', domains: {},

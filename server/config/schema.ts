@@ -148,6 +148,16 @@ const hostSchema = z.strictObject({
     /** Addresses one stanza may carry (the XEP asks for a limit between 20 and 100); beyond it not-acceptable. */
     max_addresses: int(1, 1000).default(50),
   }),
+  /** SIP/SIMPLE interworking through CPIM (RFC 7247, RFC 7572): a gateway on sip.<domain> unless set; needs listeners.sip. */
+  sip_gateway: section({
+    enabled: z.boolean().default(false),
+    domain: domainName.nullable().default(null),
+    /** Where SIP MESSAGE requests go, as host:port (null: the SIP domain itself, port 5060). */
+    outbound_proxy: z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-.]+):[0-9]{1,5}$/, 'must be host:port').nullable().default(null),
+    outbound_transport: z.enum(['udp', 'tcp']).default('udp'),
+    /** SIP SUBSCRIBE/NOTIFY for Tern users' presence (RFC 7248 §4); each subscriber still needs the user's approval. */
+    presence: z.boolean().default(true),
+  }),
   /** The MUC service (XEP-0045); the domain defaults to conference.<domain>. */
   muc: section({
     enabled: z.boolean().default(true),
@@ -194,6 +204,7 @@ const hostSchema = z.strictObject({
   muc: { ...h.muc, domain: h.muc.domain ?? `conference.${h.domain}` },
   upload: { ...h.upload, domain: h.upload.domain ?? `upload.${h.domain}` },
   msisdn: { ...h.msisdn, domain: h.msisdn.domain ?? `msisdn.${h.domain}` },
+  sip_gateway: { ...h.sip_gateway, domain: h.sip_gateway.domain ?? `sip.${h.domain}` },
 }));
 
 export const configSchema = z.strictObject({
@@ -206,6 +217,7 @@ export const configSchema = z.strictObject({
         if (h.muc.enabled) names.push([h.muc.domain, [i, 'muc', 'domain']]);
         if (h.upload.enabled) names.push([h.upload.domain, [i, 'upload', 'domain']]);
         if (h.msisdn.enabled) names.push([h.msisdn.domain, [i, 'msisdn', 'domain']]);
+        if (h.sip_gateway.enabled) names.push([h.sip_gateway.domain, [i, 'sip_gateway', 'domain']]);
         for (const [name, p] of names) {
           const prev = seen.get(name);
           if (prev !== undefined) ctx.addIssue({ code: 'custom', path: p, message: `${name} is already served (${prev})`, input: name });
@@ -247,6 +259,12 @@ export const configSchema = z.strictObject({
       enabled: z.boolean().default(true),
       host: z.string().min(1).default('127.0.0.1'),
       port: port.default(5347),
+    }),
+    /** SIP over UDP and TCP on one port, for the hosts' sip_gateway (RFC 3261 §18). */
+    sip: section({
+      enabled: z.boolean().default(false),
+      host: z.string().min(1).default('0.0.0.0'),
+      port: port.default(5060),
     }),
   }).superRefine((l, ctx) => {
     // Caught here rather than as EADDRINUSE at startup, with the key to change.

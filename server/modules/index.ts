@@ -27,6 +27,7 @@ import push from './push/index.js';
 import register from './register/index.js';
 import roster from './roster/index.js';
 import search from './search/index.js';
+import sipGateway from './sip-gateway/index.js';
 import time from './time/index.js';
 import upload from './upload/index.js';
 import vcard from './vcard/index.js';
@@ -34,5 +35,5 @@ import version from './version/index.js';
 
 export const allModules: readonly ModuleDefinition<any, any>[] = [
   accounts, fast, adhoc, amp, register, roster, presence, blocking, privacy, message, offline, carbons, mam, push, csi, disco, caps,
-  pep, privateStorage, bookmarks, vcard, search, aliases, upload, msisdn, multicast, muc, ping, version, time, last,
+  pep, privateStorage, bookmarks, vcard, search, aliases, upload, msisdn, sipGateway, multicast, muc, ping, version, time, last,
 ];

@@ -242,10 +242,11 @@ describe('s2s with Prosody: direct TLS (XEP-0368) @e2e', function () {
   it('connects with TLS from the first byte and authenticates with SASL EXTERNAL', async () => {
     await alice.send(xml('message', { type: 'chat', to: bob.jid }, xml('body', {}, 'over direct tls')));
     assert.equal((await bob.inbox.next(is.chat('over direct tls'), 15_000, 'message at prosody')).attrs.from, alice.jid);
-    const connected = tern.logs.find((l) => l.msg === 's2s connected' && l.remote === PEER);
-    assert.equal(connected?.directTls, true);
-    const out = tern.logs.find((l) => l.msg === 's2s stream authenticated' && l.direction === 'out' && l.remote === PEER);
-    assert.equal(out?.auth, 'sasl-external');
-    assert.equal(out?.secure, true);
+    // The server's log is read from its stdout: it may arrive after the message does.
+    const connected = await waitFor(() => tern.logs.find((l) => l.msg === 's2s connected' && l.remote === PEER), 's2s connected log');
+    assert.equal(connected.directTls, true);
+    const out = await waitFor(() => tern.logs.find((l) => l.msg === 's2s stream authenticated' && l.direction === 'out' && l.remote === PEER), 'outgoing auth log');
+    assert.equal(out.auth, 'sasl-external');
+    assert.equal(out.secure, true);
   });
 });

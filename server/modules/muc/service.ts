@@ -33,8 +33,16 @@ export interface MucServiceDeps {
   mayCreate(from: Jid): boolean;
 }
 
+/**
+ * An IQ to a room's bare JID taken by an extension (MAM, moderation, reserved-nick disco):
+ * undefined if not its own, else the IQ return-value contract, possibly asynchronous.
+ */
+export type RoomIqHandler = (room: Room, stanza: Element, from: Jid, payload: Element) => Promise<Element | true> | Element | true | undefined;
+
 export class MucService implements Component, RoomHost {
   readonly events = new RoomEvents();
+  readonly roomIqs: RoomIqHandler[] = [];
+  archive?: RoomHost['archive'];
   readonly rooms = new Map<string, Room>();
   readonly limits: Limits;
   readonly log: Logger;
@@ -169,6 +177,21 @@ export class MucService implements Component, RoomHost {
     if (to.resource) {
       if (room.events.fire('room/occupant-iq', { room, stanza, from, nick: to.resource }) === HANDLED) return;
       throw new StanzaError('service-unavailable');
+    }
+    const payload = iqPayload(stanza);
+    for (const h of payload ? this.roomIqs : []) {
+      const out = h(room, stanza, from, payload!);
+      if (out === undefined) continue;
+      if (!(out instanceof Promise)) return this.answer(stanza, () => out);
+      out.then(
+        (v) => this.route(iqResult(stanza, v === true ? undefined : v)),
+        (err) => {
+          const e = err instanceof StanzaError ? err : new StanzaError('internal-server-error');
+          if (!(err instanceof StanzaError)) this.log.error({ err }, 'MUC IQ handler failed');
+          this.route(room.errorFor(stanza, e));
+        },
+      );
+      return;
     }
     this.answer(stanza, () => {
       const q = iqPayload(stanza);

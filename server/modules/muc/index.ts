@@ -53,7 +53,7 @@ export default defineModule({
     for (const opt of roomOptions) opt.install(svc.events, { maxOccupants: o.max_occupants, maxHistory: o.max_history, publicRooms: o.public_rooms });
 
     // The extensions (ext/*.ts): room archive and stanza-ids, occupant ids, self-ping, moderation, nicknames.
-    const roomArchive = new RoomArchive({ store: ctx.stores.archive, tombstones: ctx.stores.tombstones, mam: () => ctx.services.maybe('mam') });
+    const roomArchive = new RoomArchive({ store: ctx.stores.archive, tombstones: ctx.stores.tombstones, mam: () => ctx.services.maybe('mam'), send: async (el) => { await ctx.router.route(el); } });
     svc.archive = roomArchive.append;
     roomArchive.install(svc.events);
     installOccupantId(svc.events);

@@ -33,6 +33,8 @@ export interface RoomArchiveDeps {
   store: ArchiveStore<string>;
   tombstones: MapStore<string>;
   mam(): MamService | undefined;
+  /** Routes a stanza and resolves once it was handed on: results must precede the <fin/> (§4.2). */
+  send(stanza: Element): Promise<void>;
 }
 
 export class RoomArchive {
@@ -92,7 +94,7 @@ export class RoomArchive {
       const order = pq.flip ? [...page.items].reverse() : page.items;
       for (const rec of order) {
         const m = mam.resultMessage({ ...rec, value: await this.present(room, rec.id, rec.value, show) }, room.jid.bareString, from.toString(), pq.queryid);
-        if (m) room.sendRaw(m);
+        if (m) await this.d.send(m);
       }
       return mam.finElement(page);
     })();

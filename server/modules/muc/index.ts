@@ -15,6 +15,8 @@ import { reservedNickIq } from './ext/nicks.js';
 import { installOccupantId, occupantId } from './ext/occupant-id.js';
 import { installSelfPing } from './ext/self-ping.js';
 import { reap } from './options/lifetime.js';
+import { affRank } from './ns.js';
+import { withAttrs } from '../../core/stanza.js';
 import { roomOptions } from './options/index.js';
 import type { RoomConfig } from './options/option.js';
 import type { PersistedRoom } from './room.js';
@@ -63,6 +65,22 @@ export default defineModule({
       async (u) => ctx.services.maybe('profile')?.nickname(u),
       (j) => j.domain === ctx.host && j.local !== '',
     ));
+    // Groups that work on phones (options/offline-members.ts): absent members get the message in offline storage (and a push).
+    svc.events.on('room/message', ({ room, stanza }) => {
+      if (!room.config.offlineMembers) return;
+      const offline = ctx.services.maybe('offline');
+      if (!offline) return;
+      const present = new Set(room.occupantList().map((x) => x.bare.bareString));
+      for (const [bare, rec] of room.affiliations) {
+        if (affRank(rec.affiliation) < affRank('member') || present.has(bare)) continue;
+        const j = Jid.tryParse(bare);
+        if (!j || j.domain !== ctx.host || !j.local || ctx.sessions.resourcesOf(j.local)?.size) continue;
+        const accounts = ctx.services.maybe('accounts');
+        (accounts ? accounts.exists(j.local) : Promise.resolve(true))
+          .then((ok) => (ok ? offline.store(j.local, withAttrs(stanza, { to: bare })) : false))
+          .catch((err) => ctx.log.warn({ err, user: j.local, room: room.jid.bareString }, 'keeping a room message for an absent member failed'));
+      }
+    });
     // Seed 5.18: the operator may find the account behind an anonymous occupant (never shown to occupants).
     svc.events.on('room/joined', ({ room, occupant }) => {
       ctx.log.info({ room: room.jid.bareString, nick: occupant.nick, occupantId: occupantId(room, occupant.bare.bareString), jid: occupant.bare.bareString }, 'occupant joined');

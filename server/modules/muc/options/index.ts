@@ -12,6 +12,7 @@ import membersOnly from './members-only.js';
 import minors from './minors.js';
 import moderated from './moderated.js';
 import name from './name.js';
+import offlineMembers from './offline-members.js';
 import type { RoomOption } from './option.js';
 import password from './password.js';
 import persistent from './persistent.js';
@@ -21,5 +22,5 @@ import whois from './whois.js';
 
 export const roomOptions: readonly RoomOption[] = [
   name, description, language, publicRoom, persistent, password, membersOnly, moderated, maxUsers,
-  whois, changeSubject, allowInvites, allowPm, historyLength, logging, voiceRequests, lifetime, minors,
+  whois, changeSubject, allowInvites, allowPm, historyLength, logging, voiceRequests, lifetime, minors, offlineMembers,
 ];

@@ -266,6 +266,16 @@ describe('multi-user chat extensions (XEP-0313/0359/0421/0410/0425, seed 5.12/5.
     await again.inbox.none(groupchat('welcome'), 400);
   });
 
+  it('passes direct invitations (XEP-0249) from client to client, kept for an offline invitee', async () => {
+    const julia = await login('julia');
+    await julia.send(xml('message', { to: 'maria@localhost' }, xml('x', { xmlns: 'jabber:x:conference', jid: from('lobby2'), reason: 'come in' })));
+    await julia.iq(xml('iq', { type: 'get', to: 'localhost' }, xml('ping', { xmlns: 'urn:xmpp:ping' })));
+    const maria = await login('maria');
+    const inv = await maria.inbox.next((el) => el.name === 'message' && el.getChild('x', 'jabber:x:conference') !== undefined, 5000, 'the direct invitation');
+    assert.equal(inv.getChild('x', 'jabber:x:conference')!.attrs.jid, from('lobby2'));
+    assert.ok(inv.getChild('delay', 'urn:xmpp:delay'), 'from offline storage');
+  });
+
   it('seed 5.12: Mary\'s temporary group with Tina and Ian lives while in use, ends once empty after its lifetime, and leaves the bookmarks', async () => {
     const mary = await login('mary');
     const tina = await login('tina');

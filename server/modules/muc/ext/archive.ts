@@ -13,6 +13,7 @@
  *   the real JID only in non-anonymous rooms or for admins, owners and moderators (XEP-0045 §4.2).
  * - Query parsing, paging and the result elements are the `mam` module's (its `mam` service);
  *   without that module the room archive is kept but not queryable (feature-not-implemented).
+ * - The 'with' filter is not supported on a room archive (feature-not-implemented).
  * - Moderated messages (XEP-0425) are served as their tombstone (tombstones map).
  * - Discussion history on entering (XEP-0045 §7.2.12) of a logged room is reloaded from the
  *   archive at start, so it survives restarts.
@@ -89,6 +90,7 @@ export class RoomArchive {
       this.mayRead(room, from);
       if (stanza.attrs.type === 'get') return mam.queryForm();
       const pq = mam.parseQuery(q);
+      if (pq.filters.with) throw new StanzaError('feature-not-implemented', "a room archive is not filtered by 'with'");
       const page = await mam.runQuery(this.d.store, room.jid.local, pq);
       const show = this.seesJids(room, from);
       const order = pq.flip ? [...page.items].reverse() : page.items;

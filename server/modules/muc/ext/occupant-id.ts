@@ -1,5 +1,5 @@
 /**
- * XEP-0421 Anonymous unique occupant identifiers for MUCs 0.3.0 (urn:xmpp:occupant-id:0): every
+ * XEP-0421 Occupant identifiers for semi-anonymous MUCs 1.0.1 (urn:xmpp:occupant-id:0): every
  * presence and message an occupant sends through the room carries <occupant-id id/>, stable per
  * real bare JID per room (§4: HMAC-SHA-256 of the bare JID under a per-room secret kept with the
  * room, so it survives rejoins and restarts and reveals nothing across rooms); any occupant-id a

@@ -1,6 +1,6 @@
 /**
- * XEP-0410 MUC Self-Ping (Schrödinger's Chat) 1.0.1: a ping (XEP-0199) to one's own occupant JID
- * is answered by the service itself (§3.2: result when the sending full JID is joined under that
+ * XEP-0410 MUC Self-Ping (Schrödinger's Chat) 1.1.0: a ping (XEP-0199) to one's own occupant JID
+ * is answered by the service itself (§3.3 server optimisation: result when the sending full JID is joined under that
  * nick; not-acceptable when it is not an occupant), advertised as muc#self-ping-optimization.
  */
 import { StanzaError } from '../../../core/errors.js';

@@ -51,6 +51,7 @@ export default defineModule({
     const svc = new MucService({
       domain: o.domain, limits, defaults, store: ctx.stores.rooms, log: ctx.log,
       route: (stanza) => ctx.router.route(stanza),
+      publicRooms: o.public_rooms,
       mayCreate: (from: Jid) => ctx.router.host(from.domain) !== undefined && from.local !== '',
     });
     for (const opt of roomOptions) opt.install(svc.events, { maxOccupants: o.max_occupants, maxHistory: o.max_history, publicRooms: o.public_rooms });

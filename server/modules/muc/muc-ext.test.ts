@@ -146,6 +146,9 @@ describe('multi-user chat extensions (XEP-0313/0359/0421/0410/0425, seed 5.12/5.
     // Unknown UID → item-not-found; members-only: non-members are refused (forbidden).
     const bad = await mamQuery(romeo, 'logbook', [xml('after', {}, 'no-such-id')]);
     assert.equal(errorCondition(bad.error!), 'item-not-found');
+    const withQ = await romeo.iq(xml('iq', { type: 'set', to: from('logbook') }, xml('query', { xmlns: MAM }, xml('x', { xmlns: DATA, type: 'submit' },
+      field('FORM_TYPE', MAM), field('with', from('logbook', 'Romeo'))))));
+    assert.equal(errorCondition(withQ), 'feature-not-implemented');
     await julia.iq(xml('iq', { type: 'set', to: from('logbook') }, xml('query', { xmlns: OWNER }, xml('x', { xmlns: DATA, type: 'submit' }, field('muc#roomconfig_membersonly', '1')))));
     await romeo.inbox.next((el) => el.name === 'presence' && el.attrs.type === 'unavailable' && codes(el).includes('322'), 5000, 'removed: members-only');
     const refused = await mamQuery(romeo, 'logbook');
@@ -398,6 +401,8 @@ describe('multi-user chat extensions (XEP-0313/0359/0421/0410/0425, seed 5.12/5.
       assert.equal(errorCondition(no), 'not-allowed');
       assert.match(no.getChild('error')!.getChildText('text', 'urn:ietf:params:xml:ns:xmpp-stanzas') ?? '', /public chat/);
       assert.equal((await enter(romeo, 'backroom', 'Romeo')).attrs.type, undefined, 'hidden rooms still work');
+      const listed = await romeo.iq(xml('iq', { type: 'get', to: SVC }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#items' })));
+      assert.deepEqual(listed.getChild('query')!.getChildren('item'), [], 'no room is listed');
       const mk = await julia.iq(xml('iq', { type: 'set', to: from('backroom') }, xml('query', { xmlns: OWNER }, xml('x', { xmlns: DATA, type: 'submit' }, field('muc#roomconfig_publicroom', '1')))));
       assert.equal(errorCondition(mk), 'not-acceptable');
       // New rooms are hidden by default.

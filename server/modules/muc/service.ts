@@ -31,6 +31,8 @@ export interface MucServiceDeps {
   route(stanza: Element): void | Promise<void>;
   /** Whether a JID may create rooms (users of this server's hosts). */
   mayCreate(from: Jid): boolean;
+  /** false: public chat is off (hosts[].muc.public_rooms), so no room is listed (§6.3). */
+  publicRooms?: boolean;
 }
 
 /**
@@ -165,7 +167,7 @@ export class MucService implements Component, RoomHost {
     this.answer(stanza, () => {
       const q = iqPayload(stanza);
       if (stanza.attrs.type === 'get' && q?.attrs.xmlns === NS_DISCO_INFO && q.name === 'query' && !q.attrs.node) return serviceInfo();
-      if (stanza.attrs.type === 'get' && q?.attrs.xmlns === NS_DISCO_ITEMS && q.name === 'query' && !q.attrs.node) return serviceItems(this.rooms.values());
+      if (stanza.attrs.type === 'get' && q?.attrs.xmlns === NS_DISCO_ITEMS && q.name === 'query' && !q.attrs.node) return serviceItems(this.deps.publicRooms === false ? [] : this.rooms.values());
       void from;
       return undefined;
     });

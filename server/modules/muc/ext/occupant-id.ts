@@ -18,12 +18,23 @@ declare module '../options/option.js' {
   }
 }
 
+/** Computed ids per room (fan-out asks once per copy), keyed by the secret they were made with. */
+const cache = new WeakMap<Room, { secret: string; ids: Map<string, string> }>();
+
 export function occupantId(room: Room, bare: string): string {
   if (!room.config.occupantSecret) {
     room.config.occupantSecret = randomBytes(24).toString('base64url');
     room.save();
   }
-  return createHmac('sha256', room.config.occupantSecret).update(bare.toLowerCase()).digest('base64url').slice(0, 27);
+  const secret = room.config.occupantSecret;
+  let c = cache.get(room);
+  if (!c || c.secret !== secret) cache.set(room, (c = { secret, ids: new Map() }));
+  let id = c.ids.get(bare);
+  if (id === undefined) {
+    id = createHmac('sha256', secret).update(bare.toLowerCase()).digest('base64url').slice(0, 27);
+    if (c.ids.size < 10_000) c.ids.set(bare, id);
+  }
+  return id;
 }
 
 export function occupantById(room: Room, id: string): Occupant | undefined {

@@ -363,7 +363,11 @@ describe('multi-user chat extensions (XEP-0313/0359/0421/0410/0425, seed 5.12/5.
 
     // The operator log names the account behind the screen name; occupants never see it.
     const oid = oidOf(seen)!;
-    const line = server.logs.find((l) => l.occupantId === oid && l.nick === sugg[0]);
+    let line: Record<string, unknown> | undefined;
+    for (let i = 0; i < 50 && !line; i++) {
+      line = server.logs.find((l) => l.occupantId === oid && l.nick === sugg[0]);
+      if (!line) await sleep(100); // the harness reads the server's log asynchronously
+    }
     assert.equal(line?.jid, 'ian@localhost');
 
     // Kick by occupant id (Tern's extension of §8.2).

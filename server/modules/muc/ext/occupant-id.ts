@@ -50,6 +50,11 @@ export function installOccupantId(events: RoomEvents): void {
   events.on('room/info', ({ features }) => { features.push(NS_OCCUPANT_ID); });
   events.on('room/decorate-message', (ev) => { withOccupantId(ev.stanza, occupantId(ev.room, ev.occupant.bare.bareString)); });
   events.on('room/outgoing', ({ room, occupant, stanza }) => {
-    if (occupant && (stanza.name === 'presence' || stanza.name === 'message')) withOccupantId(stanza, occupantId(room, occupant.bare.bareString));
+    if (!occupant || (stanza.name !== 'presence' && stanza.name !== 'message')) return;
+    const id = occupantId(room, occupant.bare.bareString);
+    // A groupchat copy of the broadcast already carries it (room/decorate-message): nothing to do.
+    const last = stanza.children[stanza.children.length - 2];
+    if (typeof last !== 'string' && last?.name === 'occupant-id' && last.attrs.xmlns === NS_OCCUPANT_ID && last.attrs.id === id) return;
+    withOccupantId(stanza, id);
   });
 }

@@ -66,7 +66,7 @@ describe('config', () => {
             max_age_s: 2_592_000, sweep_interval_s: 3600, slot_lifetime_s: 300, slots_per_minute: 30,
           },
           multicast: { enabled: true, max_addresses: 50 },
-          muc: { enabled: true, domain: 'conference.localhost', max_occupants: 200, max_history: 50, max_message_bytes: 16384, message_rate: 5, message_burst: 20 },
+          muc: { enabled: true, domain: 'conference.localhost', max_occupants: 200, max_history: 50, max_message_bytes: 16384, message_rate: 5, message_burst: 20, public_rooms: true },
           msisdn: {
             enabled: true, domain: 'msisdn.localhost', default_region: null, discoverable_by_default: false,
             enum_suffixes: ['e164.arpa'], enum_servers: [], prefixes: [], allowed_peers: [],

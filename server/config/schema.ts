@@ -171,6 +171,8 @@ const hostSchema = z.strictObject({
     /** Messages per second an occupant may send on average, and the burst above it (else resource-constraint). */
     message_rate: int(1, 10_000).default(5),
     message_burst: int(1, 100_000).default(20),
+    /** false turns public chat off server-wide (seed 5.18): public rooms become unjoinable, none can be made public. */
+    public_rooms: z.boolean().default(true),
   }),
   /** Phone numbers as addresses (gateways/msisdn): a jabber:iq:gateway service on msisdn.<domain> (unless set). */
   msisdn: section({

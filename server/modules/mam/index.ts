@@ -34,7 +34,8 @@ import { NS_MAM, NS_MAM_EXTENDED, parseQuery, queryForm } from './form.js';
 import { DEFAULT_PREFS, parsePrefs, type Prefs, prefsElement } from './prefs.js';
 import { filterQuery, runQuery } from './query.js';
 import { finElement, metadataElement, resultMessage } from './results.js';
-import { NS_SID } from './stanza-id.js';
+import type {} from './service.js';
+import { NS_SID, stamp, stripSpoofed } from './stanza-id.js';
 
 export const NS_DELETE = 'urn:x-tern:mam-delete:0';
 
@@ -61,6 +62,11 @@ export default defineModule({
       inRoster: async (username, contact) => (await ctx.services.maybe('roster')?.item(username, contact)) !== undefined,
       log: ctx.log,
     });
+    ctx.provide('mam', {
+      queryForm, parseQuery, resultMessage, finElement, stamp, stripSpoofed,
+      runQuery: (archive, key, q) => runQuery(archive, key, q.filters, q.paging),
+    });
+
     // After privacy (blocked messages are not archived), before delivery (which sends ev.stanza).
     ctx.hook('message/bare', (ev) => archiver.incoming(ev, false), Priority.Intercept);
     ctx.hook('message/full', (ev) => archiver.incoming(ev, true), Priority.Intercept);

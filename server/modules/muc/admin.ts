@@ -7,7 +7,9 @@ import xml, { type Element } from '@xmpp/xml';
 import { StanzaError } from '../../core/errors.js';
 import { Jid } from '../../core/jid.js';
 import { type Affiliation, AFFILIATIONS, affRank, NS_ADMIN, type Role, ROLES } from './ns.js';
+import { occupantById } from './ext/occupant-id.js';
 import type { Occupant, Room } from './room.js';
+import { NS_OCCUPANT_ID } from './ns.js';
 
 const isRole = (s: string | undefined): s is Role => s !== undefined && (ROLES as readonly string[]).includes(s);
 const isAffiliation = (s: string | undefined): s is Affiliation => s !== undefined && (AFFILIATIONS as readonly string[]).includes(s);
@@ -54,6 +56,15 @@ export function adminSet(room: Room, from: Jid, query: Element): true {
   const items = query.getChildren('item');
   if (items.length === 0) throw new StanzaError('bad-request', 'nothing to change');
   for (const item of items) {
+    // Tern's extension (public chat, seed 5.18): an <occupant-id xmlns='urn:xmpp:occupant-id:0' id/>
+    // child names the target in place of nick (roles) or jid (affiliations).
+    const oid = item.getChild('occupant-id', NS_OCCUPANT_ID)?.attrs.id as string | undefined;
+    if (oid !== undefined) {
+      const target = occupantById(room, oid);
+      if (!target) throw new StanzaError('item-not-found', 'no occupant with that occupant id');
+      if (item.attrs.role !== undefined) item.attrs.nick = target.nick;
+      else item.attrs.jid = target.bare.bareString;
+    }
     const reason = item.getChildText('reason') ?? undefined;
     const role = item.attrs.role as string | undefined;
     const affiliation = item.attrs.affiliation as string | undefined;

@@ -41,6 +41,8 @@ export interface RoomEventMap {
   'room/left': OccupantEvent;
   /** A groupchat message from an occupant, before fan-out (§7.4); throw to refuse. */
   'room/pre-message': MessageEvent;
+  /** A groupchat message accepted for broadcast, before it is archived and sent: handlers may replace `stanza` with a decorated copy (occupant id). */
+  'room/decorate-message': MessageEvent;
   /** After fan-out, with the stanza as broadcast (archives, push). */
   'room/message': MessageEvent;
   /** A non-groupchat message to the room itself from an occupant (voice requests, §7.13); HANDLED if taken, else bad-request. */

@@ -10,6 +10,15 @@ export const NS_DATA = 'jabber:x:data';
 export const NS_DELAY = 'urn:xmpp:delay';
 export const NS_DISCO_INFO = 'http://jabber.org/protocol/disco#info';
 export const NS_DISCO_ITEMS = 'http://jabber.org/protocol/disco#items';
+export const NS_SID = 'urn:xmpp:sid:0';
+export const NS_OCCUPANT_ID = 'urn:xmpp:occupant-id:0';
+export const NS_MAM = 'urn:xmpp:mam:2';
+export const NS_PING = 'urn:xmpp:ping';
+export const NS_SELF_PING = 'http://jabber.org/protocol/muc#self-ping-optimization';
+export const NS_MODERATE = 'urn:xmpp:message-moderate:1';
+export const NS_RETRACT = 'urn:xmpp:message-retract:1';
+/** Tern's own: free nicknames carried in a 409 conflict (public chat, seed 5.18). */
+export const NS_TERN_MUC = 'urn:x-tern:muc:0';
 
 export type Role = 'moderator' | 'participant' | 'visitor' | 'none';
 export type Affiliation = 'owner' | 'admin' | 'member' | 'none' | 'outcast';

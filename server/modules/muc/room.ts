@@ -10,10 +10,11 @@ import type { Logger } from 'pino';
 import { StanzaError } from '../../core/errors.js';
 import { HANDLED } from '../../core/events.js';
 import { Jid } from '../../core/jid.js';
-import { errorReply, withAttrs } from '../../core/stanza.js';
+import { errorReply, newId, withAttrs } from '../../core/stanza.js';
 import type { RoomEvents } from './events.js';
+import { decorateError, NickConflict, suggestNicks } from './ext/nicks.js';
 import { selectHistory, type HistoryItem } from './history.js';
-import { type Affiliation, affRank, NS_DELAY, NS_MUC, NS_USER, type Role, Status } from './ns.js';
+import { type Affiliation, affRank, NS_DELAY, NS_MUC, NS_SID, NS_USER, type Role, Status } from './ns.js';
 import type { RoomConfig } from './options/option.js';
 
 export interface Limits {
@@ -35,6 +36,12 @@ export interface RoomHost {
   save(room: Room): void;
   /** The room is gone: drop it from the service (and from storage). */
   forget(room: Room): void;
+  /**
+   * Archives a groupchat message about to be broadcast (XEP-0313 §5.1.2) and resolves to its
+   * archive id, or undefined when the room keeps no archive; the message waits for the id so
+   * that the live copies carry the same stanza-id (XEP-0359) as the archive.
+   */
+  archive?(room: Room, occupant: Occupant, stanza: Element): Promise<string | undefined> | undefined;
 }
 
 export interface AffiliationRecord { affiliation: Exclude<Affiliation, 'none'>; nick?: string; reason?: string }
@@ -69,6 +76,9 @@ export class Room {
   /** A new room waits for its owner's configuration (§10.1.1); nobody else may enter. */
   locked = false;
   destroyed = false;
+  /** Groupchat messages waiting for their archive id, in order (broadcastMessage). */
+  private outbox: Promise<void> = Promise.resolve();
+  private waiting = 0;
 
   constructor(readonly jid: Jid, public config: RoomConfig, private readonly host: RoomHost) {}
 
@@ -215,9 +225,9 @@ export class Room {
     if (this.locked && aff !== 'owner') throw new StanzaError('item-not-found', 'this room is being created'); // §10.1.1
     if (aff === 'outcast') throw new StanzaError('forbidden', 'you are banned from this room', 'auth'); // §7.2.8
     const taken = this.occupants.get(nick);
-    if (taken && taken.bare.bareString !== from.bareString) throw new StanzaError('conflict', 'that nickname is in use'); // §7.2.9
+    if (taken && taken.bare.bareString !== from.bareString) throw new NickConflict('that nickname is in use', suggestNicks(this, nick, from.bareString)); // §7.2.9
     const reserved = [...this.affiliations].find(([j, r]) => r.nick === nick && j !== from.bareString);
-    if (reserved) throw new StanzaError('conflict', 'that nickname is reserved');
+    if (reserved) throw new NickConflict('that nickname is reserved', suggestNicks(this, nick, from.bareString));
 
     if (taken) {
       // Another session of the same user under the same nick: it gets the room as if it entered.
@@ -257,9 +267,9 @@ export class Room {
   /** §7.6: unavailable with 303 under the old nick, then available under the new one. */
   private changeNick(o: Occupant, from: Jid, nick: string, stanza: Element): void {
     if (!this.validNick(nick)) throw new StanzaError('jid-malformed', 'a roomnick needs a visible character');
-    if (this.occupants.has(nick)) throw new StanzaError('conflict', 'that nickname is in use'); // §7.6.3
+    if (this.occupants.has(nick)) throw new NickConflict('that nickname is in use', suggestNicks(this, nick, o.bare.bareString)); // §7.6.3
     const reserved = [...this.affiliations].find(([j, r]) => r.nick === nick && j !== o.bare.bareString);
-    if (reserved) throw new StanzaError('conflict', 'that nickname is reserved');
+    if (reserved) throw new NickConflict('that nickname is reserved', suggestNicks(this, nick, o.bare.bareString));
     if (o.sessions.size > 1) throw new StanzaError('not-acceptable', 'leave with your other sessions first');
     this.broadcastPresence(o, { unavailable: true, codes: [Status.NickChange], nick });
     this.occupants.delete(o.nick);
@@ -335,10 +345,34 @@ export class Room {
     o.tokens -= 1;
   }
 
-  /** §7.4: the message to every occupant, from the sender's occupant JID; kept as history (§7.2.12). */
+  /**
+   * §7.4: the message to every occupant, from the sender's occupant JID; kept as history (§7.2.12).
+   * XEP-0359 §3: every copy carries <stanza-id by='room@service'/>, the archive id when the room
+   * logs (stanza-ids a sender put in with the room as 'by' are removed, §5), else a fresh one.
+   */
   broadcastMessage(o: Occupant, stanza: Element): void {
     const from = this.occupantJid(o);
-    const base = withAttrs(stanza, { from, to: undefined, id: stanza.attrs.id, type: 'groupchat' });
+    let base = withAttrs(stanza, { from, to: undefined, id: stanza.attrs.id, type: 'groupchat' });
+    const by = this.jid.bareString;
+    base.children = base.children.filter((c) => typeof c === 'string' || !(c.name === 'stanza-id' && c.attrs.xmlns === NS_SID && String(c.attrs.by).toLowerCase() === by));
+    const ev = { room: this, occupant: o, stanza: base };
+    this.events.fire('room/decorate-message', ev);
+    base = ev.stanza;
+    const stamp = (id: string) => { const m = withAttrs(base, {}); m.append(xml('stanza-id', { xmlns: NS_SID, by, id })); return m; };
+    const pending = this.host.archive?.(this, o, base);
+    if (pending === undefined && this.waiting === 0) return this.fanOut(o, stamp(newId()));
+    this.waiting++;
+    this.outbox = this.outbox
+      .then(() => pending)
+      .catch((err) => { this.host.log.error({ err, room: by }, 'archiving a room message failed'); return undefined; })
+      .then((id) => { this.waiting--; if (!this.destroyed) this.fanOut(o, stamp(id ?? newId())); })
+      .catch((err) => this.host.log.error({ err, room: by }, 'room fan-out failed'));
+  }
+
+  /** Resolves once every message sent so far went out (tests, moderation). */
+  settled(): Promise<void> { return this.outbox; }
+
+  private fanOut(o: Occupant, base: Element): void {
     for (const viewer of this.occupants.values()) {
       for (const to of viewer.sessions.keys()) this.emit(withAttrs(base, { to }), to, o);
     }
@@ -449,6 +483,7 @@ export class Room {
   /** An error reply to a stanza sent to this room. */
   errorFor(stanza: Element, err: StanzaError): Element {
     const reply = errorReply(stanza, err);
+    decorateError(reply, err);
     if (stanza.name === 'presence' && stanza.getChild('x', NS_MUC)) reply.children.unshift(xml('x', { xmlns: NS_MUC }));
     return reply;
   }

@@ -31,10 +31,20 @@ export interface MucServiceDeps {
   route(stanza: Element): void | Promise<void>;
   /** Whether a JID may create rooms (users of this server's hosts). */
   mayCreate(from: Jid): boolean;
+  /** false: public chat is off (hosts[].muc.public_rooms), so no room is listed (§6.3). */
+  publicRooms?: boolean;
 }
+
+/**
+ * An IQ to a room's bare JID taken by an extension (MAM, moderation, reserved-nick disco):
+ * undefined if not its own, else the IQ return-value contract, possibly asynchronous.
+ */
+export type RoomIqHandler = (room: Room, stanza: Element, from: Jid, payload: Element) => Promise<Element | true> | Element | true | undefined;
 
 export class MucService implements Component, RoomHost {
   readonly events = new RoomEvents();
+  readonly roomIqs: RoomIqHandler[] = [];
+  archive?: RoomHost['archive'];
   readonly rooms = new Map<string, Room>();
   readonly limits: Limits;
   readonly log: Logger;
@@ -157,7 +167,7 @@ export class MucService implements Component, RoomHost {
     this.answer(stanza, () => {
       const q = iqPayload(stanza);
       if (stanza.attrs.type === 'get' && q?.attrs.xmlns === NS_DISCO_INFO && q.name === 'query' && !q.attrs.node) return serviceInfo();
-      if (stanza.attrs.type === 'get' && q?.attrs.xmlns === NS_DISCO_ITEMS && q.name === 'query' && !q.attrs.node) return serviceItems(this.rooms.values());
+      if (stanza.attrs.type === 'get' && q?.attrs.xmlns === NS_DISCO_ITEMS && q.name === 'query' && !q.attrs.node) return serviceItems(this.deps.publicRooms === false ? [] : this.rooms.values());
       void from;
       return undefined;
     });
@@ -169,6 +179,21 @@ export class MucService implements Component, RoomHost {
     if (to.resource) {
       if (room.events.fire('room/occupant-iq', { room, stanza, from, nick: to.resource }) === HANDLED) return;
       throw new StanzaError('service-unavailable');
+    }
+    const payload = iqPayload(stanza);
+    for (const h of payload ? this.roomIqs : []) {
+      const out = h(room, stanza, from, payload!);
+      if (out === undefined) continue;
+      if (!(out instanceof Promise)) return this.answer(stanza, () => out);
+      out.then(
+        (v) => this.route(iqResult(stanza, v === true ? undefined : v)),
+        (err) => {
+          const e = err instanceof StanzaError ? err : new StanzaError('internal-server-error');
+          if (!(err instanceof StanzaError)) this.log.error({ err }, 'MUC IQ handler failed');
+          this.route(room.errorFor(stanza, e));
+        },
+      );
+      return;
     }
     this.answer(stanza, () => {
       const q = iqPayload(stanza);

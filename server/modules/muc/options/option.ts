@@ -29,6 +29,8 @@ export interface RoomConfig {
 export interface OptionEnv {
   maxOccupants: number;
   maxHistory: number;
+  /** hosts[].muc.public_rooms: false turns public chat (listed rooms) off server-wide. */
+  publicRooms: boolean;
 }
 
 export interface RoomOption {

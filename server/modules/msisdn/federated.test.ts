@@ -12,7 +12,8 @@
 import assert from 'node:assert/strict';
 import { connect, createUser, errorCondition, type Element, type TestClient, xml } from '../../../test/harness/clients.js';
 import { type Dnsmasq, startDnsmasq } from '../../../test/harness/dnsmasq.js';
-import { startServer, type TestServer } from '../../../test/harness/server.js';
+import { CERTS_DIR, startServer, type TestServer } from '../../../test/harness/server.js';
+import path from 'node:path';
 import { freePort } from '../../../s2s/testing/prosody.js';
 import { enumDomain } from '../../../gateways/msisdn/enum.js';
 
@@ -27,7 +28,7 @@ const lookup = (c: TestClient, to: string, number: string) =>
 const jidOf = (r: Element) => r.getChild('query', GW)?.getChildText('jid');
 const errorXml = (r: Element) => r.getChild('error')?.toString();
 
-describe('msisdn across federated servers (prefix table, ENUM, peers) @e2e', function () {
+for (const mode of ['dialback', 'certificates'] as const) describe(`msisdn across federated servers (prefix table, ENUM, peers): ${mode} @e2e`, function () {
   this.timeout(120_000);
   let dns: Dnsmasq;
   let a: TestServer;
@@ -45,6 +46,9 @@ describe('msisdn across federated servers (prefix table, ENUM, peers) @e2e', fun
     const ports = { 'a.test': await freePort(), 'b.test': await freePort(), 'c.test': await freePort() };
     /** s2s overrides for every other server and its msisdn service (dialback verifies both). */
     const s2s = (self: keyof typeof ports) => ({
+      // certificates: every server trusts the one test CA, so streams authenticate by SASL EXTERNAL
+      // (XEP-0178) with the host's certificate, which also names msisdn.<domain>.
+      ...(mode === 'certificates' ? { ca_files: [path.join(CERTS_DIR, 'tern-local-ca.crt')] } : {}),
       domains: Object.fromEntries(Object.entries(ports).filter(([d]) => d !== self)
         .flatMap(([d, port]) => [[d, { host: '127.0.0.1', port }], [`msisdn.${d}`, { host: '127.0.0.1', port }]])),
     });
@@ -92,6 +96,11 @@ describe('msisdn across federated servers (prefix table, ENUM, peers) @e2e', fun
     assert.equal(r.attrs.type, 'result', r.toString());
     assert.equal(jidOf(r), 'bob@b.test');
     assert.equal(r.attrs.from, 'msisdn.a.test');
+    // The query went a.test → msisdn.b.test and the answer msisdn.b.test → a.test, each on its own authenticated stream.
+    const auth = mode === 'dialback' ? 'dialback' : 'sasl-external';
+    const incoming = (s: TestServer, remote: string) => s.logs.filter((l) => l.msg === 's2s stream authenticated' && l.direction === 'in' && l.remote === remote).map((l) => l.auth);
+    assert.deepEqual(incoming(b, 'a.test'), [auth]);
+    assert.deepEqual(incoming(a, 'msisdn.b.test'), [auth]);
     await alice.send(xml('message', { to: 'bob@b.test', type: 'chat' }, xml('body', {}, 'found you by number')));
     const m = await bob.inbox.next((el) => el.name === 'message' && el.getChildText('body') === 'found you by number', 15_000);
     assert.equal(m.attrs.from, alice.jid);

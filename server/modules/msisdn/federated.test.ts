@@ -7,7 +7,10 @@
  *   A: a user resolves numbers of B's users by the prefix table (+336 → b.test, then an s2s
  *      jabber:iq:gateway query from a.test to msisdn.b.test) and by ENUM (E2U+xmpp), and messages
  *      them by JID and by +CC…@msisdn.a.test.
- *   B: allows a.test only. C: allows a.test only, 3 peer lookups a minute.
+ *   B: allows a.test only. C: allows a.test only, 3 peer lookups a minute, and routes +336 to
+ *      b.test too (its server-level query is refused by B).
+ * Run once with dialback only (no peer trusts the test CA) and once with the test CA in every
+ * server's s2s.ca_files (SASL EXTERNAL, XEP-0178).
  */
 import assert from 'node:assert/strict';
 import { connect, createUser, errorCondition, type Element, type TestClient, xml } from '../../../test/harness/clients.js';
@@ -27,6 +30,17 @@ const lookup = (c: TestClient, to: string, number: string) =>
   c.iq(xml('iq', { type: 'set', to }, xml('query', { xmlns: GW }, xml('prompt', {}, number))), 20_000);
 const jidOf = (r: Element) => r.getChild('query', GW)?.getChildText('jid');
 const errorXml = (r: Element) => r.getChild('error')?.toString();
+
+/** The server's log is read from its stdout: a line can trail the stanza it describes. */
+async function logged(s: TestServer, pred: (l: Record<string, unknown>) => boolean, what: string, ms = 10_000): Promise<Array<Record<string, unknown>>> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const hits = s.logs.filter(pred);
+    if (hits.length > 0) return hits;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for the log line: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 for (const mode of ['dialback', 'certificates'] as const) describe(`msisdn across federated servers (prefix table, ENUM, peers): ${mode} @e2e`, function () {
   this.timeout(120_000);
@@ -62,7 +76,7 @@ for (const mode of ['dialback', 'certificates'] as const) describe(`msisdn acros
     });
     // One after the other: the first start creates the shared test CA.
     b = await start('b.test', { allowed_peers: ['a.test'], enum_suffixes: [] });
-    c = await start('c.test', { allowed_peers: ['a.test'], peer_lookups_per_minute: 3, enum_suffixes: [] });
+    c = await start('c.test', { allowed_peers: ['a.test'], peer_lookups_per_minute: 3, enum_suffixes: [], prefixes: [{ prefix: '+336', domain: 'b.test' }] });
     a = await start('a.test', { prefixes: [{ prefix: '+336', domain: 'b.test' }], enum_servers: [dns.server], lookup_timeout_ms: 15_000 });
     await createUser(a, 'alice', 'alice-pass');
     await createUser(b, 'bob', 'bob-pass');
@@ -98,9 +112,9 @@ for (const mode of ['dialback', 'certificates'] as const) describe(`msisdn acros
     assert.equal(r.attrs.from, 'msisdn.a.test');
     // The query went a.test → msisdn.b.test and the answer msisdn.b.test → a.test, each on its own authenticated stream.
     const auth = mode === 'dialback' ? 'dialback' : 'sasl-external';
-    const incoming = (s: TestServer, remote: string) => s.logs.filter((l) => l.msg === 's2s stream authenticated' && l.direction === 'in' && l.remote === remote).map((l) => l.auth);
-    assert.deepEqual(incoming(b, 'a.test'), [auth]);
-    assert.deepEqual(incoming(a, 'msisdn.b.test'), [auth]);
+    const incoming = async (s: TestServer, remote: string) => (await logged(s, (l) => l.msg === 's2s stream authenticated' && l.direction === 'in' && l.remote === remote, `incoming ${remote}`)).map((l) => l.auth);
+    assert.deepEqual(await incoming(b, 'a.test'), [auth]);
+    assert.deepEqual(await incoming(a, 'msisdn.b.test'), [auth]);
     await alice.send(xml('message', { to: 'bob@b.test', type: 'chat' }, xml('body', {}, 'found you by number')));
     const m = await bob.inbox.next((el) => el.name === 'message' && el.getChildText('body') === 'found you by number', 15_000);
     assert.equal(m.attrs.from, alice.jid);
@@ -146,6 +160,12 @@ for (const mode of ['dialback', 'certificates'] as const) describe(`msisdn acros
   it('a peer the operator does not allow gets forbidden', async () => {
     assert.equal(errorCondition(await lookup(eve, 'msisdn.b.test', BOB)), 'forbidden');
     assert.equal(errorCondition(await lookup(bob, 'msisdn.c.test', BOB)), 'forbidden');
+    // C's own server-level query (from c.test, through its prefix table) is refused by B too; C's
+    // user sees a failed lookup, item-not-found, never bob's JID.
+    const viaC = await lookup(eve, 'msisdn.c.test', BOB);
+    assert.equal(errorCondition(viaC), 'item-not-found');
+    const [failed] = await logged(c, (l) => l.msg === 'partner lookup failed' && l.partner === 'b.test', 'C\'s refused partner lookup');
+    assert.equal(failed!.err, 'partner answered forbidden');
     // The same number is answered for the allowed peer.
     assert.equal(jidOf(await lookup(alice, 'msisdn.b.test', BOB)), 'bob@b.test');
   });

@@ -61,7 +61,11 @@ export default defineModule({
           res = await ctx.iq.request(iq, o.lookup_timeout_ms);
         } catch (err) {
           // The partner answered that nobody has the number: a definite "no", not a failure.
-          if ((err as { stanza?: Element }).stanza?.getChild('error')?.getChild('item-not-found', NS_STANZAS)) return undefined;
+          const error = (err as { stanza?: Element }).stanza?.getChild('error');
+          if (error?.getChild('item-not-found', NS_STANZAS)) return undefined;
+          // Any other answer (forbidden, resource-constraint, …) is a failure; say which in the log.
+          const condition = error?.children.find((c): c is Element => typeof c !== 'string' && c.attrs.xmlns === NS_STANZAS)?.name;
+          if (condition) throw new Error(`partner answered ${condition}`);
           throw err;
         }
         const jid = Jid.tryParse(res.getChild('query', NS_GATEWAY)?.getChildText('jid') ?? undefined);

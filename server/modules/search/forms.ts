@@ -4,6 +4,7 @@ import { type Entry, NS_DATA, NS_SEARCH } from './query.js';
 
 const LABELS: Record<string, string> = {
   username: 'Username', nick: 'Nickname', fn: 'Full name', first: 'Given name', last: 'Family name', email: 'E-mail address',
+  msisdn: 'Phone number',
 };
 const INSTRUCTIONS = 'Fill in one or more fields. Matching ignores case; end a value with * to match its beginning. Only users who chose to be listed are found.';
 
@@ -13,7 +14,8 @@ function field(v: string, type: string, value?: string): Element {
   return f;
 }
 
-export function searchForm(): Element {
+/** `withMsisdn`: the phone-number service is loaded, so the form offers its field. */
+export function searchForm(withMsisdn = false): Element {
   return xml('query', { xmlns: NS_SEARCH },
     xml('instructions', {}, INSTRUCTIONS),
     xml('first'), xml('last'), xml('nick'), xml('email'),
@@ -21,7 +23,7 @@ export function searchForm(): Element {
       xml('title', {}, 'User directory'),
       xml('instructions', {}, INSTRUCTIONS),
       field('FORM_TYPE', 'hidden', NS_SEARCH),
-      ...['username', 'nick', 'fn', 'first', 'last', 'email'].map((v) => field(v, 'text-single'))));
+      ...['username', 'nick', 'fn', 'first', 'last', 'email', ...(withMsisdn ? ['msisdn'] : [])].map((v) => field(v, 'text-single'))));
 }
 
 export function formResults(entries: readonly Entry[], host: string): Element {

@@ -7,13 +7,16 @@
  *   <iq type='set'><directory xmlns='urn:tern:directory:0' searchable='true'/></iq>
  *   <iq type='get'><directory xmlns='urn:tern:directory:0'/></iq> → the current setting.
  * Results are capped at search.max_results (no RSM paging).
+ * With the msisdn module loaded the form also has `msisdn` (issue 8): the number is resolved as the
+ * phone-number gateway would for a local user (verified and discoverable numbers only) and finds its
+ * owner only if the owner is also listed in the directory; an invalid number is not-acceptable.
  */
 import { StanzaError } from '../../core/errors.js';
 import { defineModule, keyval } from '../../core/module.js';
 import { xml } from '../../core/stanza.js';
 import { Directory, type DirectoryPref } from './directory.js';
 import { formResults, legacyResults, searchForm } from './forms.js';
-import { NS_DATA, NS_SEARCH, parseQuery } from './query.js';
+import { NS_DATA, NS_SEARCH, parseQuery, type Term } from './query.js';
 
 export const NS_DIRECTORY = 'urn:tern:directory:0';
 
@@ -29,10 +32,25 @@ export default defineModule({
     const stop = profile.onChange((u) => { dir.changed(u).catch((err) => ctx.log.warn({ err }, 'directory update failed')); });
     ctx.onUnload(() => stop.dispose());
 
-    ctx.iq.get(NS_SEARCH, 'query', () => searchForm());
+    /** The msisdn term becomes an exact username term for the number's local owner (undefined: nobody). */
+    const resolveNumbers = async (terms: Term[]): Promise<Term[] | undefined> => {
+      const out: Term[] = [];
+      for (const t of terms) {
+        if (t.field !== 'msisdn') { out.push(t); continue; }
+        const msisdn = ctx.services.maybe('msisdn');
+        if (!msisdn) throw new StanzaError('bad-request', 'unknown field msisdn');
+        const e164 = msisdn.normalise(t.value);
+        if (!e164) throw new StanzaError('not-acceptable', 'not a valid phone number');
+        const owner = await msisdn.lookup(e164);
+        if (!owner || owner.domain !== ctx.host || !owner.local) return undefined;
+        out.push({ field: 'username', value: owner.local, prefix: false });
+      }
+      return out;
+    };
+    ctx.iq.get(NS_SEARCH, 'query', () => searchForm(ctx.services.maybe('msisdn') !== undefined));
     ctx.iq.set(NS_SEARCH, 'query', async ({ payload }) => {
-      const terms = parseQuery(payload);
-      const found = await dir.search(terms, ctx.options.maxResults);
+      const terms = await resolveNumbers(parseQuery(payload));
+      const found = terms ? await dir.search(terms, ctx.options.maxResults) : [];
       return payload.getChild('x', NS_DATA) ? formResults(found, ctx.host) : legacyResults(found, ctx.host);
     });
     // The feature only: the host stays one server/im identity (a directory/user identity is for a dedicated search service).

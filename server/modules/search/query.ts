@@ -11,7 +11,8 @@ import { childElements, type Element } from '../../core/stanza.js';
 export const NS_SEARCH = 'jabber:iq:search';
 export const NS_DATA = 'jabber:x:data';
 
-export const FIELDS = ['username', 'nick', 'fn', 'first', 'last', 'email'] as const;
+/** `msisdn` is resolved to its owner's username before matching (index.ts), through the msisdn module. */
+export const FIELDS = ['username', 'nick', 'fn', 'first', 'last', 'email', 'msisdn'] as const;
 export type Field = (typeof FIELDS)[number];
 const LEGACY = new Set(['first', 'last', 'nick', 'email']);
 
@@ -21,6 +22,7 @@ export interface Term { field: Field; value: string; prefix: boolean }
 export const fold = (s: string): string => s.normalize('NFKC').toLowerCase().trim();
 
 function term(field: Field, raw: string): Term | undefined {
+  if (field === 'msisdn') return raw.trim() === '' ? undefined : { field, value: raw.trim(), prefix: false };
   const v = fold(raw);
   if (v === '' || /^\*+$/.test(v)) return undefined;
   const prefix = v.endsWith('*');
@@ -67,6 +69,7 @@ export function matches(e: Entry, terms: readonly Term[]): boolean {
   return terms.every((t) => {
     switch (t.field) {
       case 'username': return hit(t, e.username);
+      case 'msisdn': return false;
       case 'email': return e.emails.some((m) => hit(t, m));
       case 'fn': return hit(t, e.fn) || (e.fn ?? '').split(/\s+/).some((w) => hit(t, w));
       default: return hit(t, e[t.field]);

@@ -19,7 +19,7 @@ describe('user directory search (XEP-0055) @e2e', function () {
   const c: Record<string, TestClient> = {};
 
   before(async () => {
-    server = await startServer({ config: { hosts: [{ domain: 'localhost', registration: 'open', search: { max_results: 2 } }] } });
+    server = await startServer({ config: { hosts: [{ domain: 'localhost', registration: 'open', search: { max_results: 2 }, msisdn: { enum_suffixes: [] } }] } });
     const people: Array<[string, string, string, string, boolean]> = [
       ['ann', 'Ann Lee', 'annie', 'ann@example.org', true],
       ['andy', 'Andy Roe', 'andyr', 'andy@example.org', true],
@@ -49,7 +49,7 @@ describe('user directory search (XEP-0055) @e2e', function () {
     for (const n of ['first', 'last', 'nick', 'email', 'instructions']) assert.ok(f.getChild(n), n);
     const x = f.getChild('x', 'jabber:x:data')!;
     assert.equal(x.attrs.type, 'form');
-    assert.deepEqual(x.getChildren('field').map((e) => e.attrs.var), ['FORM_TYPE', 'username', 'nick', 'fn', 'first', 'last', 'email']);
+    assert.deepEqual(x.getChildren('field').map((e) => e.attrs.var), ['FORM_TYPE', 'username', 'nick', 'fn', 'first', 'last', 'email', 'msisdn']);
   });
 
   it('finds by nickname and by e-mail (legacy fields)', async () => {
@@ -92,5 +92,22 @@ describe('user directory search (XEP-0055) @e2e', function () {
     assert.equal(cond(unknown)?.name, 'bad-request');
     const badSetting = await c.andy!.iq(xml('iq', { type: 'set' }, xml('directory', { xmlns: 'urn:tern:directory:0', searchable: 'maybe' })));
     assert.equal(cond(badSetting)?.name, 'bad-request');
+  });
+
+  it('finds by phone number (the msisdn field): only a discoverable number of a listed user', async () => {
+    for (const [n, u] of [['+33612345678', 'ann'], ['+33612345679', 'hidden'], ['+33612345670', 'andy']]) {
+      const r = await server.cli(['msisdn', 'link', n!, `${u}@localhost`]);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    for (const u of ['ann', 'hidden']) {
+      const r = await c[u]!.iq(xml('iq', { type: 'set' }, xml('numbers', { xmlns: 'urn:tern:msisdn:0', discoverable: 'true' })));
+      assert.equal(r.attrs.type, 'result', r.toString());
+    }
+    const search = (n: string) => c.andy!.iq(xml('iq', { type: 'set', to: 'localhost' }, xml('query', { xmlns: NS }, form({ msisdn: n }))));
+    assert.deepEqual(jidsOf(await search('+33 6 12 34 56 78')), ['ann@localhost'], 'any written form of the number');
+    assert.deepEqual(jidsOf(await search('+33612345679')), [], 'discoverable by number but not listed in the directory');
+    assert.deepEqual(jidsOf(await search('+33612345670')), [], 'listed but not discoverable by number');
+    const bad = await search('12');
+    assert.equal(cond(bad)?.name, 'not-acceptable');
   });
 });

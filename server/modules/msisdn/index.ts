@@ -22,6 +22,7 @@ import { normalise } from '../../../gateways/msisdn/e164.js';
 import { PrefixTable } from '../../../gateways/msisdn/prefixes.js';
 import { RateLimit } from '../../../gateways/msisdn/rate.js';
 import { MsisdnResolver, type Via } from '../../../gateways/msisdn/resolver.js';
+import { provisionCommand } from './admin.js';
 import { handleStanza, NS_GATEWAY } from './gateway.js';
 import type { MsisdnService } from './service.js';
 import { NS_MSISDN, numberArg, numbersOf, parseBool } from './user.js';
@@ -111,6 +112,11 @@ export default defineModule({
       owner: (e164) => dir.owner(e164),
     };
     ctx.provide('msisdn', service);
+    const adhoc = ctx.services.maybe('adhoc');
+    if (adhoc) {
+      const command = adhoc.register(provisionCommand({ host: ctx.host, admins: new Set(ctx.hostConfig.admins), msisdn: () => service }));
+      ctx.onUnload(() => command.dispose());
+    }
 
     ctx.iq.get(NS_MSISDN, 'numbers', ({ from }) => numbersOf(dir, from.local), 'self');
     ctx.iq.set(NS_MSISDN, 'numbers', async ({ from, payload }) => {

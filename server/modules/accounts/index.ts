@@ -5,6 +5,7 @@
 import { defineModule, keyval } from '../../core/module.js';
 import { type AccountRecord, createAccountService } from './service.js';
 import '../../core/accounts.js';
+import '../../core/anonymous.js';
 
 export default defineModule({
   name: 'accounts',
@@ -21,7 +22,8 @@ export default defineModule({
         await ctx.purgeUser(username);
       },
       onCreated: (username) => ctx.notify('user/created', { host: ctx.host, username }),
-      reserved: (username) => ctx.services.maybe('reservedNames')?.reserved(username) ?? false,
+      // A live anonymous session's localpart is nobody's to register (XEP-0175 §3: unique JIDs).
+      reserved: (username) => (ctx.services.maybe('anonymousLogin')?.inUse(username) ?? false) || (ctx.services.maybe('reservedNames')?.reserved(username) ?? false),
       onPasswordChanged: (username) => ctx.notify('user/password-changed', { host: ctx.host, username }),
     }));
   },

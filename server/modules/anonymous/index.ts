@@ -1,0 +1,60 @@
+/**
+ * SASL ANONYMOUS (RFC 4505) as XEP-0175 (1.2) §3 recommends: off unless the operator enables it
+ * per host (hosts[].anonymous_login.enabled); the stream offers it only over TLS; each session gets
+ * a server-chosen JID that is unique and is no account, and logins per address are limited.
+ *
+ * Decisions (XEP-0175 §2 allows a separate domain): the session lives on the host itself, under a
+ * random 128-bit localpart (32 hex digits), so it can chat with the host's users and join its rooms;
+ * rooms tell anonymous users apart with tern#roomconfig_allowanonymous. While the session lives
+ * the localpart is reserved (registration gets conflict, see the accounts module); when it ends
+ * everything stored under it (roster, archive, private data, last activity, ...) is purged, so
+ * nothing accumulates and the JID never works again. In-band registration and password changes
+ * are refused for anonymous sessions by the register module.
+ */
+import { randomBytes } from 'node:crypto';
+import '../../core/anonymous.js';
+import { defineModule } from '../../core/module.js';
+import { WindowLimiter } from './limiter.js';
+
+export default defineModule({
+  name: 'anonymous',
+  rfcs: ['RFC 4505 (SASL ANONYMOUS)'],
+  xeps: [{
+    number: 175, version: '1.2', status: 'complete',
+    note: 'off by default, per host; only over TLS; random localpart on the host itself, purged at logout; limited per address',
+  }],
+  options: (host) => host.anonymous_login,
+  setup(ctx) {
+    const o = ctx.options;
+    if (!o.enabled) return;
+    const limiter = new WindowLimiter(o.max_per_ip, o.window_s * 1000);
+    const live = new Set<string>();
+    ctx.provide('anonymousLogin', {
+      admit: (ip) => limiter.take(ip),
+      async allocate() {
+        const accounts = ctx.services.get('accounts');
+        // 128 random bits: a collision is not expected, but an account or live session is never reused.
+        for (;;) {
+          const name = randomBytes(16).toString('hex');
+          if (live.has(name)) continue;
+          live.add(name);
+          if (await accounts.exists(name)) {
+            live.delete(name);
+            continue;
+          }
+          return name;
+        }
+      },
+      inUse: (username) => live.has(username),
+      async release(username) {
+        if (!live.has(username)) return;
+        try {
+          // The name was reserved, so no account can have taken it; checked anyway before purging.
+          if (!(await ctx.services.get('accounts').exists(username))) await ctx.purgeUser(username);
+        } finally {
+          live.delete(username);
+        }
+      },
+    });
+  },
+});

@@ -6,7 +6,8 @@
  * Decisions (XEP-0175 §2 allows a separate domain): the session lives on the host itself, under a
  * random 128-bit localpart (32 hex digits), so it can chat with the host's users and join its rooms;
  * rooms tell anonymous users apart with tern#roomconfig_allowanonymous. While the session lives
- * the localpart is reserved (registration gets conflict, see the accounts module); when it ends
+ * the localpart is reserved (registration gets conflict) and counts as a user of the host (the
+ * accounts service's exists(), so delivery, presence and archives treat it as one); when it ends
  * everything stored under it (roster, archive, private data, last activity, ...) is purged, so
  * nothing accumulates and the JID never works again. In-band registration and password changes
  * are refused for anonymous sessions by the register module.
@@ -38,7 +39,7 @@ export default defineModule({
           const name = randomBytes(16).toString('hex');
           if (live.has(name)) continue;
           live.add(name);
-          if (await accounts.exists(name)) {
+          if ((await accounts.credentials(name)) !== undefined) {
             live.delete(name);
             continue;
           }
@@ -50,7 +51,10 @@ export default defineModule({
         if (!live.has(username)) return;
         try {
           // The name was reserved, so no account can have taken it; checked anyway before purging.
-          if (!(await ctx.services.get('accounts').exists(username))) await ctx.purgeUser(username);
+          if ((await ctx.services.get('accounts').credentials(username)) !== undefined) return;
+          // The account-deletion path: modules drop what they hold in memory (user/deleting), then the stores go.
+          await ctx.notify('user/deleting', { host: ctx.host, username });
+          await ctx.purgeUser(username);
         } finally {
           live.delete(username);
         }

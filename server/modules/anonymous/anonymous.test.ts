@@ -20,9 +20,9 @@ const failureCondition = (f: Element): string | undefined => f.getChildElements(
 const errorText = (el: Element): string | undefined => el.getChild('error')?.getChild('text', STANZAS)?.getText();
 
 let rawIds = 0;
-async function rawIq(c: RawClient, body: string, attrs = ''): Promise<Element> {
+async function rawIq(c: RawClient, body: string, attrs = '', type = 'set'): Promise<Element> {
   const id = `a${rawIds++}`;
-  c.write(`<iq type='set' id='${id}'${attrs}>${body}</iq>`);
+  c.write(`<iq type='${type}' id='${id}'${attrs}>${body}</iq>`);
   return c.inbox.next((el) => el.name === 'iq' && el.attrs.id === id, 5000, `reply to ${id}`);
 }
 
@@ -90,7 +90,12 @@ describe('SASL ANONYMOUS (RFC 4505, XEP-0175) @e2e', function () {
       const [local, domain] = bare.split('@') as [string, string];
       assert.equal(domain, 'localhost');
       assert.equal(resource, 'anon');
-      assert.match(local, /^[0-9a-f]{32}$/, 'a 128-bit random localpart');
+      assert.match(local, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'a random (version 4) UUID');
+
+      // The bare JID is an anonymous account in disco (the category registry's account/anonymous), asked by itself.
+      const disco = await rawIq(c, `<query xmlns='http://jabber.org/protocol/disco#info'/>`, ` to='${bare}'`, 'get');
+      const identities = disco.getChild('query')?.getChildren('identity').map((i) => `${i.attrs.category}/${i.attrs.type}`) ?? [];
+      assert.ok(identities.includes('account/anonymous') && !identities.includes('account/registered'), identities.join(', '));
 
       // Chat with a registered user, both ways (the reply goes to the bare JID).
       c.write(`<presence/>`);
@@ -197,7 +202,7 @@ describe('SASL ANONYMOUS (RFC 4505, XEP-0175) @e2e', function () {
         c.write(`<authenticate xmlns='${SASL2}' mechanism='ANONYMOUS'><initial-response>${Buffer.from('trace').toString('base64')}</initial-response></authenticate>`);
         const s = await c.inbox.next((el) => el.attrs.xmlns === SASL2 && (el.name === 'success' || el.name === 'failure'), 5000, 'SASL2 outcome');
         assert.equal(s.name, 'success', s.toString());
-        assert.match(s.getChildText('authorization-identifier') ?? '', /^[0-9a-f]{32}@localhost$/);
+        assert.match(s.getChildText('authorization-identifier') ?? '', /^[0-9a-f-]{36}@localhost$/);
       } finally {
         c.end();
       }
@@ -207,7 +212,7 @@ describe('SASL ANONYMOUS (RFC 4505, XEP-0175) @e2e', function () {
       xmpp.on('error', () => {});
       try {
         const jid = (await xmpp.start()).toString();
-        assert.match(jid, /^[0-9a-f]{32}@localhost\/.+$/);
+        assert.match(jid, /^[0-9a-f-]{36}@localhost\/.+$/);
       } finally {
         await xmpp.stop().catch(() => {});
       }

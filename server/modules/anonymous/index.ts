@@ -4,7 +4,7 @@
  * a server-chosen JID that is unique and is no account, and logins per address are limited.
  *
  * Decisions (XEP-0175 §2 allows a separate domain): the session lives on the host itself, under a
- * random 128-bit localpart (32 hex digits), so it can chat with the host's users and join its rooms;
+ * random UUID localpart (RFC 4122 version 4, as §3 recommends), so it can chat with the host's users and join its rooms;
  * rooms tell anonymous users apart with tern#roomconfig_allowanonymous. While the session lives
  * the localpart is reserved (registration gets conflict) and counts as a user of the host (the
  * accounts service's exists(), so delivery, presence and archives treat it as one); when it ends
@@ -12,8 +12,9 @@
  * nothing accumulates and the JID never works again. In-band registration and password changes
  * are refused for anonymous sessions by the register module.
  */
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import '../../core/anonymous.js';
+import { Priority } from '../../core/events.js';
 import { defineModule } from '../../core/module.js';
 import { WindowLimiter } from './limiter.js';
 
@@ -22,7 +23,7 @@ export default defineModule({
   rfcs: ['RFC 4505 (SASL ANONYMOUS)'],
   xeps: [{
     number: 175, version: '1.2', status: 'complete',
-    note: 'off by default, per host; only over TLS; random localpart on the host itself, purged at logout; limited per address',
+    note: 'off by default, per host; only over TLS; UUID localpart on the host itself (disco account/anonymous), purged at logout; logins limited per address; remote communication not restricted',
   }],
   options: (host) => host.anonymous_login,
   setup(ctx) {
@@ -30,13 +31,18 @@ export default defineModule({
     if (!o.enabled) return;
     const limiter = new WindowLimiter(o.max_per_ip, o.window_s * 1000);
     const live = new Set<string>();
+    // XEP-0175 §3 / the registry: an anonymous session's bare JID is an account/anonymous, not account/registered.
+    ctx.fold('disco/info/account', (info, c) => (c.node === undefined && c.to.domain === ctx.host && live.has(c.to.local)
+      ? { ...info, identities: info.identities.map((i) => (i.category === 'account' && i.type === 'registered' ? { ...i, type: 'anonymous' } : i)) }
+      : info), Priority.Fallback);
     ctx.provide('anonymousLogin', {
       admit: (ip) => limiter.take(ip),
       async allocate() {
         const accounts = ctx.services.get('accounts');
-        // 128 random bits: a collision is not expected, but an account or live session is never reused.
+        // XEP-0175 §3 recommends a UUID (RFC 4122; version 4, 122 random bits): a collision is not
+        // expected, but an account or live session is never reused.
         for (;;) {
-          const name = randomBytes(16).toString('hex');
+          const name = randomUUID();
           if (live.has(name)) continue;
           live.add(name);
           if ((await accounts.credentials(name)) !== undefined) {

@@ -106,6 +106,13 @@ describe('SASL ANONYMOUS (RFC 4505, XEP-0175) @e2e', function () {
       const reply = await c.inbox.next((el) => el.name === 'message' && el.getChildText('body') === 'hello stranger', 5000, 'the reply');
       assert.equal(reply.attrs.from, alice.jid);
 
+      // XEP-0175 §3: nothing initiated towards other servers.
+      c.write(`<message to='someone@remote.example' type='chat' id='far'><body>spam</body></message>`);
+      const far = await c.inbox.next((el) => el.name === 'message' && el.attrs.id === 'far', 5000, 'the refusal');
+      assert.equal(far.attrs.type, 'error');
+      assert.equal(errorCondition(far), 'not-allowed');
+      assert.equal(errorText(far), 'anonymous users cannot reach other servers');
+
       // XEP-0077: no password change (or registration) for an anonymous session.
       const pw = await rawIq(c, `<query xmlns='jabber:iq:register'><username>${local}</username><password>new-password-1</password></query>`);
       assert.equal(pw.attrs.type, 'error');

@@ -10,11 +10,13 @@
  * accounts service's exists(), so delivery, presence and archives treat it as one); when it ends
  * everything stored under it (roster, archive, private data, last activity, ...) is purged, so
  * nothing accumulates and the JID never works again. In-band registration and password changes
- * are refused for anonymous sessions by the register module.
+ * are refused for anonymous sessions by the register module. Following §3's first restriction,
+ * stanzas an anonymous session starts towards other servers get not-allowed.
  */
 import { randomUUID } from 'node:crypto';
 import '../../core/anonymous.js';
-import { Priority } from '../../core/events.js';
+import { StanzaError } from '../../core/errors.js';
+import { Priority, type StanzaEvent } from '../../core/events.js';
 import { defineModule } from '../../core/module.js';
 import { WindowLimiter } from './limiter.js';
 
@@ -23,7 +25,7 @@ export default defineModule({
   rfcs: ['RFC 4505 (SASL ANONYMOUS)'],
   xeps: [{
     number: 175, version: '1.2', status: 'complete',
-    note: 'off by default, per host; only over TLS; UUID localpart on the host itself (disco account/anonymous), purged at logout; logins limited per address; remote communication not restricted',
+    note: 'off by default, per host; only over TLS; UUID localpart on the host itself (disco account/anonymous), purged at logout; logins limited per address; no communication initiated with other servers (not-allowed)',
   }],
   options: (host) => host.anonymous_login,
   setup(ctx) {
@@ -31,6 +33,17 @@ export default defineModule({
     if (!o.enabled) return;
     const limiter = new WindowLimiter(o.max_per_ip, o.window_s * 1000);
     const live = new Set<string>();
+    // XEP-0175 §3 (restriction 1): an anonymous user does not initiate communication with other
+    // servers (federation abuse); answers to IQs still go out. Local hosts and components are fine.
+    const localOnly = ({ stanza, to, origin }: StanzaEvent) => {
+      if (!origin?.anonymous || ctx.router.isLocal(to.domain)) return;
+      if (stanza.name === 'iq' && (stanza.attrs.type === 'result' || stanza.attrs.type === 'error')) return;
+      throw new StanzaError('not-allowed', 'anonymous users cannot reach other servers');
+    };
+    for (const kind of ['message', 'presence', 'iq'] as const) {
+      for (const addr of ['full', 'bare', 'host'] as const) ctx.hook(`pre-${kind}/${addr}`, localOnly, Priority.Security);
+    }
+
     // XEP-0175 §3 / the registry: an anonymous session's bare JID is an account/anonymous, not account/registered.
     ctx.fold('disco/info/account', (info, c) => (c.node === undefined && c.to.domain === ctx.host && live.has(c.to.local)
       ? { ...info, identities: info.identities.map((i) => (i.category === 'account' && i.type === 'registered' ? { ...i, type: 'anonymous' } : i)) }

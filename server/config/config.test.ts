@@ -60,6 +60,7 @@ describe('config', () => {
           csi: { max_held_stanzas: 200, max_held_bytes: 262144 },
           vcard: { max_bytes: 65_536 },
           search: { max_results: 50 },
+          anonymous_login: { enabled: false, max_per_ip: 5, window_s: 600 },
           privacy: { anonymous_messages: false },
           upload: {
             enabled: true, domain: 'upload.localhost', max_file_size: 104_857_600, quota_bytes: 1_073_741_824,

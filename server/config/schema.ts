@@ -120,6 +120,16 @@ const hostSchema = z.strictObject({
   search: section({
     max_results: int(1, 1000).default(50),
   }),
+  /**
+   * SASL ANONYMOUS (RFC 4505, XEP-0175 §3: never on by default): throwaway sessions on this host with
+   * a random localpart, offered only over TLS, limited per address; their data goes at logout.
+   */
+  anonymous_login: section({
+    enabled: z.boolean().default(false),
+    /** Anonymous logins one remote address may make per window; beyond it temporary-auth-failure. */
+    max_per_ip: int(1, 10_000).default(5),
+    window_s: int(1, 86_400).default(600),
+  }),
   /** Privacy rules and anonymous senders (the privacy module). */
   privacy: section({
     /** Seed PP-23: senders may hide their address from local recipients who accept it; a provider and legislation matter, so off by default. */

@@ -7,6 +7,7 @@ import type { StoredCredentials } from './sasl/credentials.js';
 import type { Session } from './sessions.js';
 
 export interface AccountService {
+  /** An account, or a live SASL ANONYMOUS session's localpart (credentials() tells them apart). */
   exists(username: string): Promise<boolean>;
   /** SCRAM credentials; undefined when there is no such account. */
   credentials(username: string): Promise<StoredCredentials | undefined>;

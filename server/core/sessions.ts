@@ -17,6 +17,8 @@ export interface Session {
   jid?: Jid;
   /** Prepared localpart once authenticated. */
   username?: string;
+  /** Authenticated with SASL ANONYMOUS (RFC 4505): a throwaway localpart whose stored data goes at logout. */
+  readonly anonymous: boolean;
   /** Set by the presence module: true between initial presence and unavailable. */
   available: boolean;
   /** Priority of the last available presence (RFC 6121 §4.7.2.3). */

@@ -4,6 +4,7 @@ import accounts from './accounts/index.js';
 import adhoc from './adhoc/index.js';
 import aliases from './aliases/index.js';
 import amp from './amp/index.js';
+import anonymous from './anonymous/index.js';
 import blocking from './blocking/index.js';
 import bookmarks from './bookmarks/index.js';
 import caps from './caps/index.js';
@@ -34,6 +35,6 @@ import vcard from './vcard/index.js';
 import version from './version/index.js';
 
 export const allModules: readonly ModuleDefinition<any, any>[] = [
-  accounts, fast, adhoc, amp, register, roster, presence, blocking, privacy, message, offline, carbons, mam, push, csi, disco, caps,
+  accounts, fast, anonymous, adhoc, amp, register, roster, presence, blocking, privacy, message, offline, carbons, mam, push, csi, disco, caps,
   pep, privateStorage, bookmarks, vcard, search, aliases, upload, msisdn, sipGateway, multicast, muc, ping, version, time, last,
 ];

@@ -203,6 +203,24 @@ export class RawClient {
     return r;
   }
 
+  /** SASL ANONYMOUS (RFC 4505) with optional trace information; on success the stream is restarted. */
+  async authAnonymous(trace = '', domain = 'localhost'): Promise<Element> {
+    this.write(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='ANONYMOUS'>${trace ? Buffer.from(trace).toString('base64') : '='}</auth>`);
+    const r = await this.inbox.next((el) => el.name === 'success' || el.name === 'failure', 5000, 'SASL outcome');
+    if (r.name === 'success') {
+      this.attach();
+      await this.openStream(domain);
+    }
+    return r;
+  }
+
+  /** Binds a resource after authentication; returns the bound JID. */
+  async bind(resource = 'raw'): Promise<string> {
+    this.write(`<iq type='set' id='bind1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>${resource}</resource></bind></iq>`);
+    const b = await this.inbox.next((el) => el.name === 'iq' && el.attrs.id === 'bind1', 5000, 'bind result');
+    return b.getChild('bind')!.getChildText('jid')!;
+  }
+
   /** STARTTLS, PLAIN, bind; returns the bound JID. */
   async login(username: string, password: string, resource = 'raw', domain = 'localhost'): Promise<string> {
     await this.openStream(domain);

@@ -62,6 +62,7 @@ export class RecordingSession implements Session {
   priority = 0;
   presence?: Element;
   rosterInterested = false;
+  anonymous = false;
   closed = false;
   hibernated = false;
   outboundFilter?: (stanza: Element) => boolean;

@@ -2,6 +2,7 @@
  * The server side of SASL mechanisms (RFC 4422), independent of the stream: a mechanism takes the
  * client's messages and returns challenges until it is done, or throws a SaslFailure.
  */
+import { createAnonymous } from './anonymous.js';
 import { createPlain } from './plain.js';
 import { createScram } from './scram.js';
 import type { StoredCredentials } from './credentials.js';
@@ -20,6 +21,8 @@ export interface SaslContext {
   channelBindingTypes: ReadonlyArray<ChannelBindingType>;
   /** Whether a -PLUS mechanism was offered on this stream (RFC 5802 §6: the 'y' flag then means a downgrade). */
   plusAdvertised: boolean;
+  /** ANONYMOUS (RFC 4505): a fresh localpart that is no account and no other session's; may throw a SaslFailure. */
+  anonymous?(): Promise<string>;
 }
 
 /** additionalData goes into <success/> (for SCRAM, the server-final-message `v=…`). */
@@ -27,6 +30,8 @@ export interface SaslResult {
   username: string; authzid?: string; additionalData?: Buffer;
   /** Set by the HT mechanisms: the id of the FAST token that matched. */
   token?: string;
+  /** Set by ANONYMOUS: the username was made up by the server for this session only. */
+  anonymous?: boolean;
 }
 export interface SaslStep { challenge?: Buffer; done?: SaslResult }
 export interface SaslMechanism { readonly name: string; step(input: Buffer): Promise<SaslStep> }
@@ -38,4 +43,6 @@ export const MECHANISMS: Record<string, SaslMechanismFactory> = {
   'SCRAM-SHA-256': (ctx) => createScram('SHA-256', false, ctx),
   'SCRAM-SHA-1': (ctx) => createScram('SHA-1', false, ctx),
   PLAIN: (ctx) => createPlain(ctx),
+  // Not in sasl.mechanisms: the stream offers it only where hosts[].anonymous_login.enabled says so.
+  ANONYMOUS: (ctx) => createAnonymous(ctx),
 };

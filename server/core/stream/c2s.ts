@@ -17,6 +17,7 @@ import forge from 'node-forge';
 import type { Logger } from 'pino';
 import { NS_SASL, NS_STREAMS, SaslFailure, StanzaError, StreamError } from '../errors.js';
 import { HANDLED } from '../events.js';
+import type {} from '../anonymous.js';
 import type { Host } from '../host.js';
 import { Jid, JidError, prepareResource } from '../jid.js';
 import type { Router } from '../router.js';
@@ -115,6 +116,8 @@ export class C2SStream implements Session {
   readonly state = new Map<symbol, unknown>();
   jid?: Jid;
   username?: string;
+  /** SASL ANONYMOUS (RFC 4505); set with username on success. */
+  anonymous = false;
   available = false;
   priority = 0;
   presence?: Element;
@@ -343,12 +346,15 @@ export class C2SStream implements Session {
 
   private offeredMechanisms(): string[] {
     const cb = this.channelBindingTypes().length > 0;
-    return this.cfg.mechanisms.filter((m) => {
+    const offered = this.cfg.mechanisms.filter((m) => {
       if (!(m in MECHANISMS)) return false;
       if (m.endsWith('-PLUS')) return cb;
       if (m === 'PLAIN') return this.isSecure || this.cfg.allowPlaintextAuth;
       return true;
     });
+    // XEP-0175 §3: only where the operator enabled it for this host (the anonymous module), and only encrypted.
+    if (this.isSecure && this.hostObj?.services.maybe('anonymousLogin')) offered.push('ANONYMOUS');
+    return offered;
   }
 
   private channelBindingTypes(): Array<'tls-exporter' | 'tls-server-end-point'> {
@@ -745,6 +751,18 @@ export class C2SStream implements Session {
       channelBinding: (type: 'tls-exporter' | 'tls-server-end-point') => this.channelBindingData(type),
       channelBindingTypes: this.channelBindingTypes(),
       plusAdvertised: !this.cbTypeRefused && this.offeredMechanisms().some((m) => m.endsWith('-PLUS')),
+      /** XEP-0175 §3: logins per address are limited; the localpart is fresh and reserved until release(). */
+      anonymous: async () => {
+        const anon = host.services.maybe('anonymousLogin');
+        if (!anon) throw new SaslFailure('invalid-mechanism');
+        if (!anon.admit(this.remoteAddress)) throw new SaslFailure('temporary-auth-failure', 'too many anonymous logins from this address');
+        const name = await anon.allocate();
+        if (this._closed) {
+          void anon.release(name);
+          throw new SaslFailure('aborted');
+        }
+        return name;
+      },
     };
   }
 
@@ -787,7 +805,8 @@ export class C2SStream implements Session {
     const client = req.userAgent?.id;
     const fastEl = req.inline.find((c) => c.name === 'fast' && c.attrs.xmlns === NS_FAST);
     const requested = req.inline.find((c) => c.name === 'request-token' && c.attrs.xmlns === NS_FAST)?.attrs.mechanism as string | undefined;
-    let issueFor = requested !== undefined && (this.fastMechanisms() as string[]).includes(requested) ? requested as FastMechanismName : undefined;
+    // No FAST token for an anonymous session: its identity ends with it (XEP-0175).
+    let issueFor = !done.anonymous && requested !== undefined && (this.fastMechanisms() as string[]).includes(requested) ? requested as FastMechanismName : undefined;
     if (done.token && fast && client) {
       const invalidate = fastEl?.attrs.invalidate === 'true' || fastEl?.attrs.invalidate === '1';
       const { rotate } = await fast.used(user, client, done.token, { invalidate });
@@ -881,7 +900,14 @@ export class C2SStream implements Session {
         else this.write(xml('challenge', { xmlns: NS_SASL }, step.challenge.length ? step.challenge.toString('base64') : '=').toString());
         return;
       }
-      if (step.done) return this.saslSucceeded(step.done.username, step.done.authzid, step.done.additionalData, step.done);
+      if (step.done) {
+        if (step.done.anonymous) {
+          // Set before anything else can fail, so release() frees the name whatever happens next.
+          this.anonymous = true;
+          this.username = step.done.username;
+        }
+        return this.saslSucceeded(step.done.username, step.done.authzid, step.done.additionalData, step.done);
+      }
     } catch (err) {
       if (err instanceof ChannelBindingUnsupported) {
         this.cbTypeRefused = true;
@@ -922,6 +948,12 @@ export class C2SStream implements Session {
   private saslFail(f: SaslFailure, count = true, v2 = this.sasl2Req !== undefined): void {
     this.mechanism = undefined;
     this.sasl2Req = undefined;
+    if (this.anonymous && !this.authenticated && this.hostObj) {
+      // A made-up name whose login did not complete is freed at once.
+      void this.releaseAnonymous(this.hostObj);
+      this.anonymous = false;
+      this.username = undefined;
+    }
     if (count && (f.condition === 'not-authorized' || f.condition === 'invalid-authzid')) {
       this.saslFailures++;
       this.cfg.throttle.recordFailure(this.remoteAddress, this.lastUsername ? `${this.lastUsername}@${this.host}` : undefined);
@@ -1009,6 +1041,16 @@ export class C2SStream implements Session {
     }
   }
 
+  private async releaseAnonymous(host: Host): Promise<void> {
+    const user = this.username;
+    if (!user) return;
+    try {
+      await host.services.maybe('anonymousLogin')?.release(user);
+    } catch (err) {
+      this.log.error({ err }, 'purging an anonymous session failed');
+    }
+  }
+
   private released = false;
   private release(reason: string, error?: Error): void {
     if (this.released) return;
@@ -1020,6 +1062,7 @@ export class C2SStream implements Session {
     this.queue.length = 0;
     this.connectionGone();
     const host = this.hostObj;
+    if (host && !this.jid && this.anonymous) void this.releaseAnonymous(host);
     if (!host || !this.jid) return;
     const sm = this.sm;
     if (sm) {
@@ -1029,7 +1072,11 @@ export class C2SStream implements Session {
     }
     const wasBound = host.sessions.unbind(this);
     if (wasBound || this.phase === 'bound') {
-      host.bus.notify('session/closed', { session: this, reason, error }).catch((err) => this.log.error({ err }, 'session/closed failed'));
+      const closed = host.bus.notify('session/closed', { session: this, reason, error }).catch((err) => this.log.error({ err }, 'session/closed failed'));
+      // After every module has had the session/closed event (the last module writes then), its data is purged.
+      if (this.anonymous) void closed.then(() => this.releaseAnonymous(host));
+    } else if (this.anonymous) {
+      void this.releaseAnonymous(host);
     }
   }
 }

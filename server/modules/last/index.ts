@@ -7,6 +7,7 @@
 import type {} from '../../core/accounts.js';
 import { StanzaError } from '../../core/errors.js';
 import { Priority } from '../../core/events.js';
+import '../../core/anonymous.js';
 import { defineModule, keyval } from '../../core/module.js';
 import { maySeePresence } from './access.js';
 import { type LastLogout, lastElement, NS_LAST, secondsSince } from './activity.js';
@@ -47,12 +48,14 @@ export default defineModule({
 
     ctx.hook('session/closed', async ({ session }) => {
       const username = session.username;
-      if (!username || removed.has(username) || ctx.sessions.sessionsOf(username).length > 0) return;
+      // An anonymous session (XEP-0175) leaves no last-activity record: its localpart ends with it.
+      if (!username || session.anonymous || removed.has(username) || ctx.sessions.sessionsOf(username).length > 0) return;
       await ctx.stores.last.set(username, { time: Date.now(), status: (session.state.get(LEFT_WITH) as string | undefined) ?? '' });
       if (removed.has(username)) await ctx.stores.last.set(username, undefined);
     });
     ctx.hook('user/deleting', async ({ username }) => {
-      removed.add(username);
+      // An ending anonymous session wrote nothing at session/closed, so nothing to guard (and no set to grow).
+      if (!ctx.services.maybe('anonymousLogin')?.inUse(username)) removed.add(username);
       await ctx.stores.last.set(username, undefined);
     });
     ctx.hook('user/created', ({ username }) => { removed.delete(username); });

@@ -5,6 +5,7 @@
  */
 import type { AccountService } from '../../core/accounts.js';
 import { Priority } from '../../core/events.js';
+import '../../core/anonymous.js';
 import { defineModule } from '../../core/module.js';
 import { createDelivery } from './delivery.js';
 import { KnownAccounts } from './known-accounts.js';
@@ -30,7 +31,8 @@ export default defineModule({
       accountExists: (username) => {
         if (known.has(username)) return true;
         return accounts().exists(username).then((ok) => {
-          if (ok) known.add(username);
+          // A live anonymous session exists only until it ends: not remembered as an account.
+          if (ok && !ctx.services.maybe('anonymousLogin')?.inUse(username)) known.add(username);
           return ok;
         });
       },

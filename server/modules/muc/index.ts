@@ -51,13 +51,15 @@ export default defineModule({
       maxUsers: o.max_occupants, historyLength: Math.min(20, o.max_history),
       ...(o.public_rooms ? {} : { public: false }),
     }) as RoomConfig;
+    const isAnonymous = (jid: Jid) => ctx.router.host(jid.domain)?.sessions.byFull(jid)?.anonymous === true;
     const svc = new MucService({
       domain: o.domain, limits, defaults, store: ctx.stores.rooms, log: ctx.log,
       route: (stanza) => ctx.router.route(stanza),
       publicRooms: o.public_rooms,
-      mayCreate: (from: Jid) => ctx.router.host(from.domain) !== undefined && from.local !== '',
+      // A throwaway SASL ANONYMOUS identity does not create rooms (§10.1.1: not-allowed).
+      mayCreate: (from: Jid) => ctx.router.host(from.domain) !== undefined && from.local !== '' && !isAnonymous(from),
     });
-    for (const opt of roomOptions) opt.install(svc.events, { maxOccupants: o.max_occupants, maxHistory: o.max_history, publicRooms: o.public_rooms });
+    for (const opt of roomOptions) opt.install(svc.events, { maxOccupants: o.max_occupants, maxHistory: o.max_history, publicRooms: o.public_rooms, isAnonymous });
 
     // The extensions (ext/*.ts): room archive and stanza-ids, occupant ids, self-ping, moderation, nicknames.
     const roomArchive = new RoomArchive({ store: ctx.stores.archive, tombstones: ctx.stores.tombstones, mam: () => ctx.services.maybe('mam'), send: async (el) => { await ctx.router.route(el); } });

@@ -5,6 +5,7 @@
  * decides who creates accounts in-band: anyone (open), nobody (closed: the CLI only), or its
  * authenticated admins (admin). Creation is rate-limited per address; loopback is exempt.
  */
+import { StanzaError } from '../../core/errors.js';
 import { Jid } from '../../core/jid.js';
 import { defineModule } from '../../core/module.js';
 import { isLoopback } from '../../core/transports/tcp.js';
@@ -54,7 +55,11 @@ export default defineModule({
     });
     for (const target of ['host', 'self'] as const) {
       ctx.iq.get(NS_REGISTER, 'query', (req) => registrationInfo(req, authenticated), target);
-      ctx.iq.set(NS_REGISTER, 'query', (req) => registrationSet(req, authenticated), target);
+      ctx.iq.set(NS_REGISTER, 'query', (req) => {
+        // XEP-0175 §3: an anonymous session (SASL ANONYMOUS) has no account to register, cancel or re-password.
+        if (req.origin?.anonymous) throw new StanzaError('not-allowed', 'anonymous sessions cannot register or change a password');
+        return registrationSet(req, authenticated);
+      }, target);
     }
     ctx.features.add(NS_REGISTER);
   },

@@ -1,4 +1,5 @@
 /** Every room option, in the order their fields appear in the muc#roomconfig form. */
+import allowAnonymous from './allow-anonymous.js';
 import allowInvites from './allow-invites.js';
 import allowPm from './allow-pm.js';
 import changeSubject from './change-subject.js';
@@ -22,5 +23,5 @@ import whois from './whois.js';
 
 export const roomOptions: readonly RoomOption[] = [
   name, description, language, publicRoom, persistent, password, membersOnly, moderated, maxUsers,
-  whois, changeSubject, allowInvites, allowPm, historyLength, logging, voiceRequests, lifetime, minors, offlineMembers,
+  whois, changeSubject, allowInvites, allowPm, historyLength, logging, voiceRequests, lifetime, minors, offlineMembers, allowAnonymous,
 ];

@@ -4,6 +4,7 @@
  * (room/config-submit), describe it in disco#info (room/info) and enforce it.
  * Extensions add keys to RoomConfig by declaration merging and register their own options.
  */
+import type { Jid } from '../../../core/jid.js';
 import type { RoomEvents } from '../events.js';
 
 export interface RoomConfig {
@@ -31,6 +32,8 @@ export interface OptionEnv {
   maxHistory: number;
   /** hosts[].muc.public_rooms: false turns public chat (listed rooms) off server-wide. */
   publicRooms: boolean;
+  /** Whether this full JID is a session of this server logged in with SASL ANONYMOUS. */
+  isAnonymous?(jid: Jid): boolean;
 }
 
 export interface RoomOption {

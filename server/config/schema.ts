@@ -184,6 +184,21 @@ const hostSchema = z.strictObject({
     /** false turns public chat off server-wide (seed 5.18): public rooms become unjoinable, none can be made public. */
     public_rooms: z.boolean().default(true),
   }),
+  /** WSI Instant Inboxes (gateways/wsi, seed 5.16, Appendix B §7): accounts read and written over HTTPS (listeners.http_upload) by a web service. */
+  wsi: section({
+    /** Inbox accounts and the SHA-256 (hex) of each one's bearer token; messages to them are kept until acknowledged. */
+    inboxes: z.preprocess(nullAsAbsent, z.array(z.strictObject({ username: z.string().min(1).max(1023), token_sha256: z.string().regex(/^[0-9a-f]{64}$/) })).max(1000).default([])),
+    /** Requests per minute one inbox's consumer may make (else 429). */
+    requests_per_minute: int(1, 100_000).default(120),
+    /** Messages an inbox keeps unacknowledged (beyond: resource-constraint to the sender). */
+    max_pending: int(1, 1_000_000).default(10_000),
+    /** Bytes of one SendMessages request body. */
+    max_request_bytes: int(1024, 16 * 1024 * 1024).default(1024 * 1024),
+    /** Recipients of one SendMessages request, over all its messages. */
+    max_recipients: int(1, 10_000).default(100),
+    /** Longest long-poll wait (GetMessages ?wait=), seconds. */
+    max_wait_s: int(0, 300).default(60),
+  }),
   /** Phone numbers as addresses (gateways/msisdn): a jabber:iq:gateway service on msisdn.<domain> (unless set). */
   msisdn: section({
     enabled: z.boolean().default(true),

@@ -33,8 +33,9 @@ import time from './time/index.js';
 import upload from './upload/index.js';
 import vcard from './vcard/index.js';
 import version from './version/index.js';
+import wsi from './wsi/index.js';
 
 export const allModules: readonly ModuleDefinition<any, any>[] = [
   accounts, fast, anonymous, adhoc, amp, register, roster, presence, blocking, privacy, message, offline, carbons, mam, push, csi, disco, caps,
-  pep, privateStorage, bookmarks, vcard, search, aliases, upload, msisdn, sipGateway, multicast, muc, ping, version, time, last,
+  pep, privateStorage, bookmarks, vcard, search, aliases, upload, msisdn, sipGateway, multicast, muc, ping, version, time, last, wsi,
 ];

@@ -1,0 +1,106 @@
+/**
+ * WSI Instant Inboxes (seed 5.15/5.16, Appendix B §7, WSI-5..12, 24, 25, 28, 31): the accounts in
+ * hosts[].wsi.inboxes take every message addressed to them (from local users, and through the same
+ * router path from federated users and the SIP gateway) into a durable, sequenced inbox
+ * (gateways/wsi/inbox.ts) instead of ordinary delivery; a web service reads it and sends messages
+ * over the REST/JSON binding on the HTTPS listener (gateways/wsi/http.ts, send.ts).
+ * Errors that come back for messages the service sent are its per-recipient statuses.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { Priority, HANDLED, type HookResult, type StanzaEvent } from '../../core/events.js';
+import { Jid } from '../../core/jid.js';
+import { archive, defineModule } from '../../core/module.js';
+import { createInbox } from '../../../gateways/wsi/inbox.js';
+import { wsiHandler, type RecipientStatus } from '../../../gateways/wsi/http.js';
+import { buildMessage, resolveRecipient } from '../../../gateways/wsi/send.js';
+
+const RESOURCE = 'wsi';
+
+export default defineModule({
+  name: 'wsi',
+  options: (h) => h.wsi,
+  stores: { inbox: archive<string>('wsi_inbox') },
+  setup(ctx) {
+    const o = ctx.options;
+    if (o.inboxes.length === 0) return;
+    const tokens = new Map(o.inboxes.map((i) => [i.username, Buffer.from(i.token_sha256, 'hex')]));
+    const inbox = createInbox({ archive: ctx.stores.inbox, maxPending: o.max_pending });
+    ctx.onUnload(() => inbox.close());
+
+    /** Sends awaiting a possible error, by message id. */
+    const pending = new Map<string, (condition: string) => void>();
+
+    const intercept = (ev: StanzaEvent): HookResult | Promise<HookResult> => {
+      const username = ev.to.local;
+      if (!tokens.has(username)) return undefined;
+      const s = ev.stanza;
+      if (s.attrs.type === 'error' && s.attrs.id && pending.has(s.attrs.id)) {
+        const err = s.getChild('error');
+        const cond = err?.children.find((c) => typeof c !== 'string' && c.attrs.xmlns === 'urn:ietf:params:xml:ns:xmpp-stanzas');
+        pending.get(s.attrs.id)!(typeof cond === 'string' || !cond ? 'undefined-condition' : cond.name);
+        return HANDLED;
+      }
+      return inbox.store(username, s).then((): HookResult => HANDLED);
+    };
+    ctx.hook('message/bare', intercept, Priority.Intercept);
+    ctx.hook('message/full', intercept, Priority.Intercept);
+    ctx.hook('user/deleting', ({ username }) => { if (tokens.has(username)) void ctx.stores.inbox.delete(username); });
+
+    const sendOne = async (from: string, to: string, stanzaFor: (id: string) => ReturnType<typeof buildMessage>, waitMs: number): Promise<string | undefined> => {
+      const id = `wsi-${randomBytes(9).toString('base64url')}`;
+      let condition: string | undefined;
+      let wake: () => void = () => {};
+      pending.set(id, (c) => { condition = c; wake(); });
+      try {
+        await ctx.router.route(stanzaFor(id));
+        // A local refusal is routed back at once; one more turn lets a queued reply land.
+        await new Promise<void>((r) => setImmediate(r));
+        if (condition === undefined && waitMs > 0) {
+          await new Promise<void>((r) => { const t = setTimeout(r, waitMs); wake = () => { clearTimeout(t); r(); }; });
+        }
+      } finally {
+        pending.delete(id);
+      }
+      void to;
+      return condition;
+    };
+
+    const https = ctx.services.maybe('https');
+    if (!https || !ctx.config.listeners.http_upload.enabled) {
+      ctx.log.info('listeners.http_upload is disabled: WSI inboxes store messages but have no web-service binding');
+      return;
+    }
+    const prefix = `/wsi/${ctx.host}/`;
+    const route = https.route(prefix, wsiHandler({
+      prefix,
+      tokens,
+      inbox,
+      now: Date.now,
+      log: ctx.log,
+      limits: { requestsPerMinute: o.requests_per_minute, maxRequestBytes: o.max_request_bytes, maxRecipients: o.max_recipients, maxWaitS: o.max_wait_s },
+      send: async (user, req) => {
+        const from = Jid.of(user, ctx.host, RESOURCE).toString();
+        const msisdn = ctx.services.maybe('msisdn');
+        const jobs: Array<Promise<RecipientStatus>> = [];
+        req.messages.forEach((m, i) => {
+          for (const recipient of m.to) {
+            jobs.push((async (): Promise<RecipientStatus> => {
+              const target = await resolveRecipient(recipient, msisdn);
+              if (!(target instanceof Jid)) return { message: i, recipient, status: 'error', condition: target.condition };
+              const jid = target.toString();
+              const cond = await sendOne(from, jid, (id) => buildMessage(m, from, jid, id), req.waitMs);
+              return cond === undefined ? { message: i, recipient, jid, status: 'accepted' } : { message: i, recipient, jid, status: 'error', condition: cond };
+            })());
+          }
+        });
+        return Promise.all(jobs);
+      },
+    }));
+    ctx.onUnload(() => route.dispose());
+  },
+});
+
+/** The token digest as hosts[].wsi.inboxes[].token_sha256 wants it. */
+export function tokenDigest(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}

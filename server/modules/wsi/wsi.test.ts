@@ -1,0 +1,153 @@
+/**
+ * WSI Instant Inbox over real HTTPS against a real Tern with real XMPP clients: messages to the
+ * inbox are kept with sequence numbers until acknowledged, long-poll, SendMessages in its three
+ * shapes with per-recipient statuses, binary content, and the authentication and request errors.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import https from 'node:https';
+import { connect, createUser, xml, type TestClient } from '../../../test/harness/clients.js';
+import { startServer, type TestServer } from '../../../test/harness/server.js';
+import { tokenDigest } from './index.js';
+
+interface Reply { status: number; body: any }
+
+function call(server: TestServer, method: string, path: string, opts: { token?: string; body?: unknown } = {}): Promise<Reply> {
+  const ca = readFileSync(server.caFile);
+  const data = opts.body === undefined ? undefined : Buffer.from(typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body));
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = {};
+    if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
+    if (data) { headers['Content-Type'] = 'application/json'; headers['Content-Length'] = String(data.length); }
+    const req = https.request({ host: '127.0.0.1', servername: 'localhost', port: server.uploadPort, path, method, headers, ca, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        resolve({ status: res.statusCode!, body: text ? JSON.parse(text) : undefined });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+const TOKEN = 'gaming-service-secret-token';
+const OTHER = 'other-inbox-token';
+const base = '/wsi/localhost/game';
+
+describe('WSI Instant Inbox (REST/JSON)', function () {
+  this.timeout(20_000);
+  let server: TestServer;
+  let alice: TestClient;
+  let bob: TestClient;
+
+  before(async () => {
+    server = await startServer({ hosts: [], config: { hosts: [{ domain: 'localhost', registration: 'open', wsi: { inboxes: [
+      { username: 'game', token_sha256: tokenDigest(TOKEN) },
+      { username: 'other', token_sha256: tokenDigest(OTHER) },
+    ] } }] } });
+    for (const u of ['alice', 'bob']) await createUser(server, u, `${u}-pass`);
+    alice = await connect(server, 'alice', 'alice-pass');
+    bob = await connect(server, 'bob', 'bob-pass');
+  });
+  after(async () => {
+    await alice?.stop();
+    await bob?.stop();
+    await server?.stop();
+  });
+
+  it('keeps messages to the inbox with increasing sequence numbers; GetMessages returns them oldest first, at most N; ack removes them', async () => {
+    let r = await call(server, 'GET', `${base}/messages`, { token: TOKEN });
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.body.messages, []);
+    await alice.send(xml('message', { to: 'game@localhost', type: 'chat', id: 'm1' }, xml('body', {}, 'good game')));
+    await alice.send(xml('message', { to: 'game@localhost/anything', type: 'chat', id: 'm2' }, xml('body', {}, 'rematch?')));
+    // Long-poll with nothing pending would wait; here both are (soon) there.
+    let all: any[] = [];
+    for (let i = 0; i < 50 && all.length < 2; i++) {
+      r = await call(server, 'GET', `${base}/messages`, { token: TOKEN });
+      all = r.body.messages;
+      if (all.length < 2) await new Promise((res) => setTimeout(res, 50));
+    }
+    assert.equal(all.length, 2);
+    assert.ok(all[0].seq < all[1].seq);
+    assert.equal(all[0].from, alice.jid);
+    assert.match(all[0].stanza, /good game/);
+    assert.match(all[1].stanza, /rematch\?/);
+    r = await call(server, 'GET', `${base}/messages?max=1`, { token: TOKEN });
+    assert.equal(r.body.messages.length, 1);
+    assert.equal(r.body.messages[0].seq, all[0].seq);
+    assert.equal(r.body.next, all[0].seq);
+    r = await call(server, 'GET', `${base}/messages?after=${all[0].seq}`, { token: TOKEN });
+    assert.deepEqual(r.body.messages.map((m: any) => m.seq), [all[1].seq]);
+    r = await call(server, 'POST', `${base}/ack`, { token: TOKEN, body: { upTo: all[0].seq } });
+    assert.equal(r.status, 200);
+    assert.equal(r.body.removed, 1);
+    assert.equal(r.body.pending, 1);
+    r = await call(server, 'GET', `${base}/messages?consume=1`, { token: TOKEN });
+    assert.deepEqual(r.body.messages.map((m: any) => m.seq), [all[1].seq]);
+    r = await call(server, 'GET', `${base}/messages`, { token: TOKEN });
+    assert.deepEqual(r.body.messages, []);
+    assert.equal(r.body.pending, 0);
+  });
+
+  it('long-poll: GetMessages with wait returns as soon as a message arrives', async () => {
+    const started = Date.now();
+    const poll = call(server, 'GET', `${base}/messages?wait=10`, { token: TOKEN });
+    await new Promise((res) => setTimeout(res, 300));
+    await bob.send(xml('message', { to: 'game@localhost', type: 'chat' }, xml('body', {}, 'are you there')));
+    const r = await poll;
+    assert.equal(r.status, 200);
+    assert.equal(r.body.messages.length, 1);
+    assert.match(r.body.messages[0].stanza, /are you there/);
+    assert.ok(Date.now() - started < 5000, 'returned well before the wait ran out');
+    await call(server, 'POST', `${base}/ack`, { token: TOKEN, body: { upTo: r.body.next } });
+  });
+
+  it('SendMessages: one to one, one to many and separate messages in one request, with a status per recipient', async () => {
+    const r = await call(server, 'POST', `${base}/messages`, { token: TOKEN, body: { messages: [
+      { to: 'xmpp:alice@localhost', body: 'your move' },
+      { to: ['bob@localhost', 'xmpp:alice@localhost', 'nobody@localhost'], body: 'game over' },
+      { to: ['bob@localhost'], contentType: 'image/png', body: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 1, 2, 255]).toString('base64') },
+    ] } });
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.body.results.map((x: any) => [x.message, x.recipient, x.status, x.condition]), [
+      [0, 'xmpp:alice@localhost', 'accepted', undefined],
+      [1, 'bob@localhost', 'accepted', undefined],
+      [1, 'xmpp:alice@localhost', 'accepted', undefined],
+      [1, 'nobody@localhost', 'error', 'service-unavailable'],
+      [2, 'bob@localhost', 'accepted', undefined],
+    ]);
+    const a1 = await alice.inbox.next((el) => el.is('message') && el.getChildText('body') === 'your move');
+    assert.equal(a1.attrs.from, 'game@localhost/wsi');
+    await alice.inbox.next((el) => el.is('message') && el.getChildText('body') === 'game over');
+    await bob.inbox.next((el) => el.is('message') && el.getChildText('body') === 'game over');
+    const img = await bob.inbox.next((el) => el.is('message') && !!el.getChild('wsi-content', 'urn:tern:wsi:0'));
+    const c = img.getChild('wsi-content', 'urn:tern:wsi:0')!;
+    assert.equal(c.attrs.type, 'image/png');
+    assert.deepEqual([...Buffer.from(c.text(), 'base64')], [0x89, 0x50, 0x4e, 0x47, 0, 1, 2, 255]);
+    assert.match(img.getChildText('body')!, /image\/png/);
+    // The bounce was a status, not an inbox message.
+    const inbox = await call(server, 'GET', `${base}/messages`, { token: TOKEN });
+    assert.deepEqual(inbox.body.messages, []);
+  });
+
+  it('refuses a missing or wrong token (401), another inbox\'s token (403), and names the bad field (400)', async () => {
+    assert.equal((await call(server, 'GET', `${base}/messages`)).status, 401);
+    assert.equal((await call(server, 'GET', `${base}/messages`, { token: 'wrong' })).status, 401);
+    assert.equal((await call(server, 'GET', `${base}/messages`, { token: OTHER })).status, 403);
+    let r = await call(server, 'POST', `${base}/messages`, { token: TOKEN, body: { messages: [{ to: [], body: 'x' }] } });
+    assert.equal(r.status, 400);
+    assert.equal(r.body.field, 'messages[0].to');
+    r = await call(server, 'POST', `${base}/ack`, { token: TOKEN, body: { upTo: 'x' } });
+    assert.equal(r.status, 400);
+    assert.equal(r.body.field, 'upTo');
+    r = await call(server, 'GET', `${base}/messages?max=0`, { token: TOKEN });
+    assert.equal(r.status, 400);
+    assert.equal(r.body.field, 'max');
+    r = await call(server, 'POST', `${base}/messages`, { token: TOKEN, body: '{not json' });
+    assert.equal(r.status, 400);
+  });
+});

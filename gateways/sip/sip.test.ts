@@ -224,6 +224,17 @@ describe('SIP gateway with sipp (RFC 7572, RFC 3428) @e2e', function () {
       assert.equal(off.getChildText('status'), 'asleep');
       const roster = await dave.iq(xml('iq', { type: 'get', id: 'r1' }, xml('query', { xmlns: 'jabber:iq:roster' })));
       assert.equal(roster.getChild('query')?.getChildren('item').find((i) => i.attrs.jid === juliet)?.attrs.subscription, 'to');
+      // A second session's initial presence makes the server probe the contact: the gateway answers
+      // with the last state the SIP side notified, without a new SUBSCRIBE.
+      const laptop = await connect(server, 'dave', 'dave-pass', { resource: 'laptop' });
+      try {
+        await laptop.send(xml('presence'));
+        const probed = await laptop.inbox.next((el) => el.name === 'presence' && el.attrs.from === juliet, 10_000, 'presence answering the probe');
+        assert.equal(probed.attrs.type, 'unavailable');
+        assert.equal(probed.getChildText('status'), 'asleep');
+      } finally {
+        await laptop.stop();
+      }
       await dave.send(xml('presence', { type: 'unsubscribe', to: juliet }));
       const r = await notifier.done;
       assert.equal(r.code, 0, r.output);

@@ -9,7 +9,9 @@
  * error RFC 7247 §6 (table 3) gives; no answer within Timer F is remote-server-timeout.
  * RFC 7572 §5: a SIP MESSAGE to a Tern user (text/plain or message/cpim) is delivered as an XMPP
  * message, answered 200 when the user has an online session and 202 when it was routed for later
- * delivery (offline storage); SUBSCRIBE goes to presence.ts (RFC 7248 §4); unknown user 404; other bodies 415 (with Accept); a CPIM Require the
+ * delivery (offline storage) or routed to another domain (sip_gateway.route_remote: another host of
+ * this server or s2s; otherwise 404); SUBSCRIBE goes to presence.ts (RFC 7248 §4), NOTIFY in a
+ * dialog of ours and XMPP subscribe/unsubscribe/probe to SIP users to watch.ts; unknown user 404; other bodies 415 (with Accept); a CPIM Require the
  * gateway does not understand 488; a SIP Require option tag 420 (RFC 3261 §8.2.2.3); not MESSAGE 405.
  */
 import type { Logger } from 'pino';
@@ -20,6 +22,7 @@ import { CpimError, parseCpim, serializeCpim } from '../cpim/codec.js';
 import { cpimToMessage, decodeText, escapeLocal, jidToUri, MappingError, messageToCpim, unescapeLocal } from '../cpim/mapping.js';
 import { contentTypeOf, header, headerList, parseNameAddr, parseSipUri, responseTo, type SipMessage } from './message.js';
 import type { PresenceGateway } from './presence.js';
+import type { SipWatcher } from './watch.js';
 import { branch, type Peer, type Reply, type SipTransport, token } from './transport.js';
 
 export interface GatewayDeps {
@@ -39,6 +42,10 @@ export interface GatewayDeps {
   log: Logger;
   /** RFC 7248 SIP-to-XMPP presence (SUBSCRIBE/NOTIFY), if enabled. */
   presence?: PresenceGateway;
+  /** RFC 7248 XMPP-to-SIP presence (the gateway as SIP subscriber), if enabled. */
+  watcher?: SipWatcher;
+  /** Whether SIP MESSAGEs for domains that are not this host are routed on (to other hosts or s2s). */
+  routeRemote?: boolean;
 }
 
 /** RFC 7247 §6, table 4: SIP response code → XMPP stanza error condition. */
@@ -72,7 +79,7 @@ export function sipUserToJid(user: string, domain: string, gateway: string): Jid
   return Jid.of(escapeLocal(`${user}%${domain}`), gateway);
 }
 
-function sipUriOf(user: string, domain: string): string {
+export function sipUriOf(user: string, domain: string): string {
   return `sip:${encodeURIComponent(user).replace(/%(2[146-9A-C]|3[BDF]|7E|24|26)/g, (m) => decodeURIComponent(m))}@${domain}`;
 }
 
@@ -91,28 +98,35 @@ const ACCEPT = 'text/plain, message/cpim';
 export async function handleSipRequest(d: GatewayDeps, req: SipMessage, reply: Reply, _peer: Peer): Promise<void> {
   const tag = token();
   const answer = (status: number, extra: Array<[string, string]> = []) => reply(responseTo(req, status, tag, extra));
-  const allow = d.presence ? 'MESSAGE, SUBSCRIBE, OPTIONS' : 'MESSAGE, OPTIONS';
+  const allow = d.presence ? 'MESSAGE, SUBSCRIBE, NOTIFY, OPTIONS' : 'MESSAGE, OPTIONS';
   if (req.method === 'OPTIONS') return answer(200, [['Allow', allow], ['Accept', ACCEPT]]);
   if (req.method === 'ACK') return;
-  if (req.method !== 'MESSAGE' && !(req.method === 'SUBSCRIBE' && d.presence)) return answer(405, [['Allow', allow]]);
+  if (req.method !== 'MESSAGE' && !(req.method === 'SUBSCRIBE' && d.presence) && !(req.method === 'NOTIFY' && d.watcher)) return answer(405, [['Allow', allow]]);
   const unsupported = headerList(req, 'Require');
   if (unsupported.length) return answer(420, [['Unsupported', unsupported.join(', ')]]);
   const target = parseSipUri(req.uri ?? '');
   if (!target) return answer(416);
-  if (target.host !== d.host || !target.user) return answer(404);
+  if (!target.user) return answer(404);
+  if (target.host !== d.host) {
+    // Another host of this server or a federated domain (only when sip_gateway.route_remote allows it).
+    if (!d.routeRemote || req.method !== 'MESSAGE' || target.host === d.domain) return answer(404);
+  } else if (req.method === 'NOTIFY') {
+    return d.watcher!.notify(req, reply);
+  }
   const fromHdr = parseNameAddr(header(req, 'From') ?? '');
   const fromUri = fromHdr && parseSipUri(fromHdr.uri);
   if (!fromUri?.user) return answer(400);
   let to: Jid;
   let from: Jid;
   try {
-    to = Jid.of(escapeLocal(target.user), d.host);
+    to = Jid.of(escapeLocal(target.user), target.host);
     from = fromUri.host === d.host ? Jid.of(escapeLocal(fromUri.user), d.host) : sipUserToJid(fromUri.user, fromUri.host, d.domain);
   } catch (err) {
     if (err instanceof JidError) return answer(404);
     throw err;
   }
-  if (!(await d.userExists(to.local))) return answer(404);
+  const local = to.domain === d.host;
+  if (local && !(await d.userExists(to.local))) return answer(404);
   if (req.method === 'SUBSCRIBE') return d.presence!.subscribe(req, reply, _peer, to.local, from);
   const type = contentTypeOf(req);
   let stanza: Element;
@@ -133,7 +147,8 @@ export async function handleSipRequest(d: GatewayDeps, req: SipMessage, reply: R
     if (err instanceof MappingError) return answer(err.sipStatus, err.sipStatus === 415 ? [['Accept', ACCEPT]] : []);
     throw err;
   }
-  const online = d.online(to.local);
+  // RFC 7572 §5: 200 when delivered to a session here; 202 when stored or routed on (its fate unknown).
+  const online = local && d.online(to.local);
   d.route(stanza);
   answer(online ? 200 : 202);
 }
@@ -145,7 +160,10 @@ export async function handleSipRequest(d: GatewayDeps, req: SipMessage, reply: R
 export async function handleXmppStanza(d: GatewayDeps, stanza: Element, from: Jid, to: Jid): Promise<Element | undefined> {
   if (stanza.attrs.type === 'error' || (stanza.name === 'iq' && stanza.attrs.type === 'result')) return undefined;
   if (stanza.name === 'presence') {
-    d.presence?.xmpp(stanza, from, to);
+    const sip = to.local ? jidToSipUser(to) : undefined;
+    const t = stanza.attrs.type;
+    if (sip && d.watcher && (t === 'subscribe' || t === 'unsubscribe' || t === 'probe')) await d.watcher.xmpp(stanza, from, to, sip);
+    else d.presence?.xmpp(stanza, from, to);
     return undefined;
   }
   if (stanza.name === 'iq') return errorReply(stanza, new StanzaError('service-unavailable'));

@@ -10,7 +10,7 @@
  * - SUBSCRIBE with Expires: 0 → NOTIFY terminated, XMPP `unsubscribe` (§4.3); refreshes within
  *   the dialog (same Call-ID) extend the subscription; at expiry it is dropped (RFC 6665 §4.1.2.4).
  * XMPP-side subscriptions to SIP users (RFC 7248 §5, the gateway subscribing and refreshing on
- * the SIP side) are not implemented: such presence stanzas are answered with nothing.
+ * the SIP side) are in watch.ts.
  */
 import type { Logger } from 'pino';
 import { Jid } from '../../server/core/jid.js';

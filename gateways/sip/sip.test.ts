@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { connect, createUser, errorCondition, type TestClient, xml } from '../../test/harness/clients.js';
 import { startServer, type TestServer } from '../../test/harness/server.js';
-import { freeUdpPort, runSipp, uacMessage, uacSubscribe, uasMessage } from './sipp.js';
+import { freeUdpPort, pidf, runSipp, uacMessage, uacSubscribe, uasMessage, uasNotifier } from './sipp.js';
 
 const DOMAIN = 'tern.test';
 const GW = `sip.${DOMAIN}`;
@@ -190,5 +190,87 @@ describe('SIP gateway with sipp (RFC 7572, RFC 3428) @e2e', function () {
       watcher.stop();
       if (!stopped) await carol.stop();
     }
+  });
+
+  it('presence (RFC 7248 §5): a Tern user subscribes to a SIP user; SUBSCRIBE, NOTIFY open/closed, refresh, unsubscribe with Expires: 0', async () => {
+    await createUser(server, 'dave', 'dave-pass');
+    const dave = await connect(server, 'dave', 'dave-pass', { resource: 'desk' });
+    const juliet = `juliet%sip.example@${GW}`;
+    const notifier = runSipp(uasNotifier({
+      watcher: `sip:dave@${DOMAIN}`, entity: 'sip:juliet@sip.example', expires: 3,
+      subscribes: [
+        [{ regexp: '^SUBSCRIBE sip:juliet@sip\\.example SIP/2\\.0', in: 'msg' }, { regexp: 'From: <sip:dave@tern\\.test>;tag=', in: 'msg' },
+          { regexp: 'Event: presence', in: 'msg' }, { regexp: 'Accept: application/pidf\\+xml', in: 'msg' }, { regexp: 'Expires: 600', in: 'msg' },
+          { regexp: 'Contact: <sip:dave@tern\\.test>', in: 'msg' }, { regexp: 'CSeq: 1 SUBSCRIBE', in: 'msg' }],
+        [{ regexp: 'CSeq: 2 SUBSCRIBE', in: 'msg' }, { regexp: 'To: <sip:juliet@sip\\.example>;tag=[0-9]+SIPpTag01', in: 'msg' }, { regexp: 'Expires: 600', in: 'msg' }],
+        [{ regexp: 'CSeq: 3 SUBSCRIBE', in: 'msg' }, { regexp: 'Expires: 0', in: 'msg' }],
+      ],
+      notifies: [
+        { state: 'active;expires=3', pidf: pidf('pres:juliet@sip.example', 'open', 'at the window') },
+        { state: 'active;expires=3', pidf: pidf('pres:juliet@sip.example', 'closed', 'asleep') },
+        { state: 'terminated;reason=timeout' },
+      ],
+    }), ['-p', String(uasPort)]);
+    try {
+      await dave.send(xml('presence'));
+      await new Promise((r) => setTimeout(r, 300));
+      await dave.send(xml('presence', { type: 'subscribe', to: juliet }));
+      const ok = await dave.inbox.next((el) => el.name === 'presence' && el.attrs.type === 'subscribed', 10_000, 'subscribed');
+      assert.equal(ok.attrs.from, juliet);
+      const on = await dave.inbox.next((el) => el.name === 'presence' && el.attrs.from === juliet && el.attrs.type === undefined, 10_000, 'available');
+      assert.equal(on.getChildText('status'), 'at the window');
+      // The closed PIDF comes only after the gateway refreshed (granted 3 s → re-SUBSCRIBE at 2.4 s).
+      const off = await dave.inbox.next((el) => el.name === 'presence' && el.attrs.from === juliet && el.attrs.type === 'unavailable', 10_000, 'unavailable');
+      assert.equal(off.getChildText('status'), 'asleep');
+      const roster = await dave.iq(xml('iq', { type: 'get', id: 'r1' }, xml('query', { xmlns: 'jabber:iq:roster' })));
+      assert.equal(roster.getChild('query')?.getChildren('item').find((i) => i.attrs.jid === juliet)?.attrs.subscription, 'to');
+      // A second session's initial presence makes the server probe the contact: the gateway answers
+      // with the last state the SIP side notified, without a new SUBSCRIBE.
+      const laptop = await connect(server, 'dave', 'dave-pass', { resource: 'laptop' });
+      try {
+        await laptop.send(xml('presence'));
+        const probed = await laptop.inbox.next((el) => el.name === 'presence' && el.attrs.from === juliet, 10_000, 'presence answering the probe');
+        assert.equal(probed.attrs.type, 'unavailable');
+        assert.equal(probed.getChildText('status'), 'asleep');
+      } finally {
+        await laptop.stop();
+      }
+      await dave.send(xml('presence', { type: 'unsubscribe', to: juliet }));
+      const r = await notifier.done;
+      assert.equal(r.code, 0, r.output);
+      await dave.inbox.none((el) => el.name === 'presence' && el.attrs.type === 'unsubscribed', 500);
+    } catch (e) {
+      notifier.stop();
+      console.log((await notifier.done).output);
+      throw e;
+    } finally {
+      notifier.stop();
+      await dave.stop();
+    }
+  });
+
+  it('presence (RFC 7248 §5): a SIP 404 to the SUBSCRIBE comes back as a presence error item-not-found and unsubscribed', async () => {
+    await createUser(server, 'erin', 'erin-pass');
+    const erin = await connect(server, 'erin', 'erin-pass', { resource: 'desk' });
+    const ghost = `ghost%sip.example@${GW}`;
+    const uas = runSipp(uasMessage({ method: 'SUBSCRIBE', status: 404, reason: 'Not Found', checks: [{ regexp: '^SUBSCRIBE sip:ghost@sip\\.example SIP/2\\.0', in: 'msg' }, { regexp: 'Event: presence', in: 'msg' }] }), ['-p', String(uasPort)]);
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      await erin.send(xml('presence', { type: 'subscribe', to: ghost }));
+      const err = await erin.inbox.next((el) => el.name === 'presence' && el.attrs.type === 'error', 10_000, 'presence error');
+      assert.equal(err.attrs.from, ghost);
+      assert.equal(errorCondition(err), 'item-not-found');
+      const no = await erin.inbox.next((el) => el.name === 'presence' && el.attrs.type === 'unsubscribed', 10_000, 'unsubscribed');
+      assert.equal(no.attrs.from, ghost);
+      assert.equal((await uas.done).code, 0);
+    } finally {
+      uas.stop();
+      await erin.stop();
+    }
+  });
+
+  it('a MESSAGE for a domain that is not local gets 404 by default (sip_gateway.route_remote: false)', async () => {
+    const r = await uac({ to: 'sip:bob@remote.example', from: 'sip:romeo@sip.example', contentType: 'text/plain', body: 'relay me', expect: 404 });
+    assert.equal(r.code, 0, r.output);
   });
 });

@@ -65,14 +65,14 @@ ${o.body}
 `;
 }
 
-/** A UAS scenario: receives one MESSAGE, checks it against regexps (check_it fails the call), answers `status`. */
-export function uasMessage(o: { checks: Array<{ regexp: string; in: 'msg' | 'body' }>; status: number; reason: string }): string {
+/** A UAS scenario: receives one MESSAGE (or `method`), checks it against regexps (check_it fails the call), answers `status`. */
+export function uasMessage(o: { checks: Array<{ regexp: string; in: 'msg' | 'body' }>; status: number; reason: string; method?: string }): string {
   // sipp's XML reader has no character references and attributes lose raw line ends: CRLF is
   // matched as two control characters (the CPIM codec on our side already rejects bare LFs).
   const checks = o.checks.map((c, i) => `      <ereg regexp="${c.regexp.replace(/\r\n/g, '[[:cntrl:]]{2}').replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}" search_in="${c.in}" check_it="true" assign_to="m${i}"/>`).join('\n');
   return `<?xml version="1.0" encoding="ISO-8859-1" ?>
 <scenario name="tern message uas">
-  <recv request="MESSAGE">
+  <recv request="${o.method ?? 'MESSAGE'}">
     <action>
 ${checks}
       <log message="checked:${o.checks.map((_, i) => `[$m${i}]`).join('')}"/>
@@ -137,4 +137,62 @@ Content-Length: 0
 ${notifies}
 </scenario>
 `;
+}
+
+type Checks = Array<{ regexp: string; in: 'msg' | 'body' }>;
+
+/**
+ * A presence notifier (RFC 6665 §4.2 with RFC 3856): answers the first SUBSCRIBE 200 granting
+ * `expires` seconds and sends one NOTIFY per entry of `states` (a PIDF body, or none), each after
+ * the SUBSCRIBE (initial, refreshes, the Expires: 0 one) at the same index, checked by `subscribes`.
+ */
+export function uasNotifier(o: { watcher: string; entity: string; expires: number; subscribes: Checks[]; notifies: Array<{ state: string; pidf?: string }> }): string {
+  const steps = o.subscribes.map((checks, i) => {
+    const n = o.notifies[i]!;
+    const body = n.pidf ?? '';
+    return `  <recv request="SUBSCRIBE">
+    <action>
+${eregs(checks, `s${i}x`)}
+${i === 0 ? '      <ereg regexp=";tag=([^;[:space:]]+)" search_in="hdr" header="From:" assign_to="junk,ftag"/>\n      <log message="from tag [$junk] [$ftag]"/>' : ''}
+    </action>
+  </recv>
+  <send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]${i === 0 ? ';tag=[pid]SIPpTag01[call_number]' : ''}
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <${o.entity.replace(/@.*/, '')}@[local_ip]:[local_port]>
+Expires: ${n.state.startsWith('terminated') ? 0 : o.expires}
+Content-Length: 0
+
+]]></send>
+  <send retrans="500"><![CDATA[
+NOTIFY ${o.watcher} SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+Max-Forwards: 70
+From: <${o.entity}>;tag=[pid]SIPpTag01[call_number]
+To: <${o.watcher}>;tag=[$ftag]
+Call-ID: [call_id]
+CSeq: ${i + 1} NOTIFY
+Contact: <${o.entity.replace(/@.*/, '')}@[local_ip]:[local_port]>
+Event: presence
+Subscription-State: ${n.state}
+${body ? 'Content-Type: application/pidf+xml\n' : ''}Content-Length: [len]
+
+${body}
+]]></send>
+  <recv response="200"/>`;
+  });
+  return `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="tern presence notifier">
+${steps.join('\n')}
+</scenario>
+`;
+}
+
+/** A one-tuple PIDF document (RFC 3863). */
+export function pidf(entity: string, basic: 'open' | 'closed', note?: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<presence xmlns="urn:ietf:params:xml:ns:pidf" entity="${entity}"><tuple id="t1"><status><basic>${basic}</basic></status>${note ? `<note>${note}</note>` : ''}</tuple></presence>`;
 }

@@ -167,6 +167,8 @@ const hostSchema = z.strictObject({
     outbound_transport: z.enum(['udp', 'tcp']).default('udp'),
     /** SIP SUBSCRIBE/NOTIFY for Tern users' presence (RFC 7248 §4); each subscriber still needs the user's approval. */
     presence: z.boolean().default(true),
+    /** Route SIP MESSAGEs for domains other than this host (other hosts, federation) instead of 404; off: no open relay into XMPP. */
+    route_remote: z.boolean().default(false),
   }),
   /** The MUC service (XEP-0045); the domain defaults to conference.<domain>. */
   muc: section({

@@ -8,13 +8,14 @@ import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import { defineModule } from '../../core/module.js';
 import { newId } from '../../core/stanza.js';
-import { type GatewayDeps, handleSipRequest, handleXmppStanza } from '../../../gateways/sip/gateway.js';
+import { type GatewayDeps, handleSipRequest, handleXmppStanza, sipStatusToCondition, sipUriOf } from '../../../gateways/sip/gateway.js';
 import { PresenceGateway } from '../../../gateways/sip/presence.js';
+import { SipWatcher } from '../../../gateways/sip/watch.js';
 import '../../../gateways/sip/routes.js';
 
 export default defineModule({
   name: 'sip-gateway',
-  rfcs: ['RFC 7247 §5-6 (addresses, errors)', 'RFC 7572 §4-5 (messages)', 'RFC 3428', 'RFC 7248 §4 (SIP-to-XMPP presence)', 'RFC 3922 §3-4 (CPIM mapping)'],
+  rfcs: ['RFC 7247 §5-6 (addresses, errors)', 'RFC 7572 §4-5 (messages)', 'RFC 3428', 'RFC 7248 §4 (SIP-to-XMPP presence)', 'RFC 7248 §5 (XMPP-to-SIP presence)', 'RFC 3922 §3-4 (CPIM mapping)'],
   options: (h) => h.sip_gateway,
   async setup(ctx) {
     const o = ctx.options;
@@ -37,15 +38,30 @@ export default defineModule({
       now: () => new Date(),
       newId,
       log: ctx.log,
+      routeRemote: o.route_remote,
     };
     if (o.presence) {
       deps.presence = new PresenceGateway({ host: ctx.host, domain: o.domain, route: deps.route, transport: deps.transport, now: () => Date.now(), log: ctx.log });
       ctx.onUnload(() => deps.presence!.close());
+      deps.watcher = new SipWatcher({
+        host: ctx.host, domain: o.domain, route: deps.route, transport: deps.transport, log: ctx.log,
+        peerFor: async (domain) => (deps.outbound
+          ? { transport: deps.outbound.transport, address: await deps.resolve(deps.outbound.host), port: deps.outbound.port }
+          : { transport: 'udp', address: await deps.resolve(domain), port: 5060 }),
+        sipUri: sipUriOf, condition: sipStatusToCondition,
+      });
+      ctx.onUnload(() => deps.watcher!.close());
     }
-    const route = sip.route(ctx.host, (req, reply, peer) => {
+    const handler = (req: Parameters<typeof handleSipRequest>[1], reply: Parameters<typeof handleSipRequest>[2], peer: Parameters<typeof handleSipRequest>[3]) => {
       handleSipRequest(deps, req, reply, peer).catch((err) => ctx.log.error({ err }, 'SIP request failed'));
-    });
+    };
+    const route = sip.route(ctx.host, handler);
     ctx.onUnload(() => route.dispose());
+    if (o.route_remote) {
+      const others = sip.routeOthers(handler);
+      if (others) ctx.onUnload(() => others.dispose());
+      else ctx.log.warn('sip_gateway.route_remote: another host already routes SIP requests for other domains');
+    }
     const component = ctx.router.addComponent(o.domain, {
       deliver: (stanza, from, to) => {
         handleXmppStanza(deps, stanza, from, to).then((reply) => {

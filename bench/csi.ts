@@ -8,12 +8,10 @@
  *
  * Alone: `npm run build && node dist/bench/csi.js`. For a runner: `csiBench()` returns the figures.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { RawClient } from '../test/harness/clients.js';
+import { bootTern } from './boot.js';
 
 export interface CsiBenchOptions { contacts?: number; chatty?: number; seconds?: number; tickMs?: number; seed?: number }
 export interface CsiBenchResult {
@@ -22,41 +20,7 @@ export interface CsiBenchResult {
   figures: { activeBytes: number; inactiveBytes: number; savedBytes: number; savedPercent: number; activeStanzas: number; inactiveStanzas: number; messages: number };
 }
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-/** Compiled: dist/bench/csi.js → dist/server/cli.js; from source (tsx): bench/ → dist/server/cli.js. */
-const CLI = HERE.endsWith(`${path.sep}dist${path.sep}bench`) ? path.join(HERE, '../server/cli.js') : path.join(HERE, '../dist/server/cli.js');
 
-async function boot(): Promise<{ port: number; proc: ChildProcess; dir: string }> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'tern-bench-csi-'));
-  const cfg = {
-    hosts: [{ domain: 'localhost', registration: 'open' }],
-    data_dir: path.join(dir, 'data'),
-    listeners: { c2s: { host: '127.0.0.1', port: 0, allow_plaintext_on_loopback: true }, c2s_direct_tls: { enabled: false } },
-    tls: { certs_dir: path.join(dir, 'certs') },
-    log: { level: 'info', format: 'json' },
-  };
-  writeFileSync(path.join(dir, 'tern.yml'), JSON.stringify(cfg));
-  const proc = spawn(process.execPath, [CLI, 'start', '--config', path.join(dir, 'tern.yml')], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  proc.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
-  const port = await new Promise<number>((resolve, reject) => {
-    let buf = '';
-    proc.once('exit', (code) => reject(new Error(`tern exited with ${code}: ${err}`)));
-    proc.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        try {
-          const rec = JSON.parse(line) as { msg?: string; ports?: { c2s: number } };
-          if (rec.msg === 'ready' && rec.ports) resolve(rec.ports.c2s);
-        } catch { /* not JSON */ }
-      }
-    });
-  });
-  proc.removeAllListeners('exit');
-  return { port, proc, dir };
-}
 
 /** A small deterministic PRNG (mulberry32): both runs replay the same workload. */
 function prng(seed: number): () => number {
@@ -133,7 +97,8 @@ export async function csiBench(opts: CsiBenchOptions = {}): Promise<CsiBenchResu
   const seconds = opts.seconds ?? 300;
   const tickMs = opts.tickMs ?? 10;
   const seed = opts.seed ?? 352;
-  const { port, proc, dir } = await boot();
+  const server = await bootTern('csi', {}, 'info');
+  const { port } = server;
   const all: RawClient[] = [];
   try {
     const alice = await user(port, 'alice');
@@ -191,9 +156,7 @@ export async function csiBench(opts: CsiBenchOptions = {}): Promise<CsiBenchResu
     };
   } finally {
     for (const c of all) c.destroy();
-    proc.kill('SIGTERM');
-    await new Promise((r) => proc.once('exit', r));
-    rmSync(dir, { recursive: true, force: true });
+    await server.stop();
   }
 }
 

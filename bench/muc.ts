@@ -9,53 +9,16 @@
  *
  * Alone: `npm run build && node dist/bench/muc.js`. For bench/run.ts: `mucBenchmark`.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type net from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { RawClient } from '../test/harness/clients.js';
+import { bootTern } from './boot.js';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const CLI = HERE.endsWith(`${path.sep}dist${path.sep}bench`) ? path.join(HERE, '../server/cli.js') : path.join(HERE, '../dist/server/cli.js');
 const ROOM = 'bench@conference.localhost';
 
 export interface MucBenchOptions { occupants?: number; senders?: number; perSender?: number }
 export interface MucBenchResult { occupants: number; messages: number; deliveries: number; seconds: number; stanzasPerSecond: number; joinSeconds: number }
 
-async function boot(): Promise<{ port: number; proc: ChildProcess; dir: string }> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'tern-bench-muc-'));
-  const cfg = {
-    hosts: [{ domain: 'localhost', registration: 'open', muc: { message_rate: 10_000, message_burst: 100_000, max_occupants: 1000 } }],
-    data_dir: path.join(dir, 'data'),
-    listeners: { c2s: { host: '127.0.0.1', port: 0, allow_plaintext_on_loopback: true }, c2s_direct_tls: { enabled: false } },
-    tls: { certs_dir: path.join(dir, 'certs') },
-    log: { level: process.env.MUC_BENCH_LOG ?? 'info', format: 'json' },
-  };
-  writeFileSync(path.join(dir, 'tern.yml'), JSON.stringify(cfg));
-  const proc = spawn(process.execPath, [CLI, 'start', '--config', path.join(dir, 'tern.yml')], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  proc.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
-  if (process.env.MUC_BENCH_LOG) proc.stdout!.on('data', (d: Buffer) => process.stderr.write(d));
-  const port = await new Promise<number>((resolve, reject) => {
-    let buf = '';
-    proc.once('exit', (code) => reject(new Error(`tern exited with ${code}: ${err}`)));
-    proc.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        try {
-          const rec = JSON.parse(line) as { msg?: string; ports?: { c2s: number } };
-          if (rec.msg === 'ready' && rec.ports) resolve(rec.ports.c2s);
-        } catch { /* not JSON */ }
-      }
-    });
-  });
-  proc.removeAllListeners('exit');
-  return { port, proc, dir };
-}
 
 async function occupant(port: number, i: number): Promise<RawClient> {
   const name = `occ${i}`;
@@ -93,7 +56,8 @@ export async function mucBench(opts: MucBenchOptions = {}): Promise<MucBenchResu
   const n = opts.occupants ?? 50;
   const senders = opts.senders ?? 5;
   const perSender = opts.perSender ?? 200;
-  const { port, proc, dir } = await boot();
+  const server = await bootTern('muc', { muc: { message_rate: 10_000, message_burst: 100_000, max_occupants: 1000 } }, process.env.MUC_BENCH_LOG ?? 'info');
+  const { port } = server;
   const clients: RawClient[] = [];
   try {
     const t0 = performance.now();
@@ -131,9 +95,7 @@ export async function mucBench(opts: MucBenchOptions = {}): Promise<MucBenchResu
     return { occupants: n, messages, deliveries: delivered, seconds, stanzasPerSecond: delivered / seconds, joinSeconds };
   } finally {
     for (const c of clients) c.destroy();
-    proc.kill('SIGTERM');
-    await new Promise((r) => proc.once('exit', r));
-    rmSync(dir, { recursive: true, force: true });
+    await server.stop();
   }
 }
 

@@ -11,6 +11,7 @@ import type { Element } from '@xmpp/xml';
 import type { Logger } from 'pino';
 import { NS_STREAMS, StreamError } from '../server/core/errors.js';
 import { type XmlLimits, XmlStreamParser } from '../server/core/stream/xml-parser.js';
+import { InOrder } from '../server/core/stream/in-order.js';
 
 export const NS_STREAM = 'http://etherx.jabber.org/streams';
 export const NS_SERVER = 'jabber:server';
@@ -51,8 +52,14 @@ export abstract class Connection {
   protected socket: net.Socket;
   protected readonly parser: XmlStreamParser;
   protected headerSent = false;
-  private queue: Element[] = [];
-  private busy = false;
+  /** Inbound elements in order, one at a time; reading resumes only when the rate limit allows too. */
+  private readonly inbound = new InOrder<Element>({
+    handle: (el) => this.handle(el),
+    failed: (err) => this.failed(err),
+    closed: () => this._closed,
+    pause: () => this.socket.pause(),
+    resume: () => { if (!this.throttled) this.socket.resume(); },
+  });
   private _closed = false;
 
   constructor(socket: net.Socket, protected readonly limits: ConnectionLimits, readonly log: Logger) {
@@ -85,7 +92,7 @@ export abstract class Connection {
     socket.on('error', (err) => this.log.debug({ err }, 'socket error'));
     socket.on('close', () => this.gone());
     if (this.limits.idleTimeoutMs > 0) socket.setTimeout(this.limits.idleTimeoutMs, () => this.idle());
-    if (this.busy || this.throttled) socket.pause();
+    if (this.inbound.busy || this.throttled) socket.pause();
   }
 
   private tokens = 0;
@@ -107,7 +114,7 @@ export abstract class Connection {
     this.socket.pause();
     const t = setTimeout(() => {
       this.throttled = false;
-      if (!this.busy && !this._closed) this.socket.resume();
+      if (!this.inbound.busy && !this._closed) this.socket.resume();
     }, Math.ceil((-this.tokens / rate) * 1000));
     t.unref();
   }
@@ -144,32 +151,7 @@ export abstract class Connection {
 
   private onElement(el: Element): void {
     if (this._closed) return;
-    if (this.busy) {
-      this.queue.push(el);
-      this.socket.pause();
-      return;
-    }
-    this.run(el);
-  }
-
-  private run(el: Element): void {
-    let r: void | Promise<void>;
-    try {
-      r = this.handle(el);
-    } catch (err) {
-      return this.failed(err);
-    }
-    if (r) {
-      this.busy = true;
-      this.socket.pause();
-      r.then(() => this.drain(), (err) => { this.failed(err); this.drain(); });
-    }
-  }
-
-  private drain(): void {
-    this.busy = false;
-    while (this.queue.length && !this.busy && !this._closed) this.run(this.queue.shift()!);
-    if (!this.busy && !this.throttled && !this._closed) this.socket.resume();
+    this.inbound.push(el);
   }
 
   private guard(fn: () => void): void {

@@ -29,6 +29,7 @@ import * as sasl2 from './sasl2.js';
 import { type AuthenticateRequest, NS_BIND2, NS_FAST, NS_SASL2 } from './sasl2.js';
 import type { Session } from '../sessions.js';
 import { errorReply, iqPayload, iqResult, withAttrs } from '../stanza.js';
+import { InOrder } from './in-order.js';
 import { NS_SM, OutboundQueue, parseH, type ResumptionRegistry } from './sm.js';
 import type { AuthThrottle } from './throttle.js';
 import { type XmlLimits, XmlStreamParser } from './xml-parser.js';
@@ -138,8 +139,14 @@ export class C2SStream implements Session {
   /** XEP-0388 <user-agent id/>: identifies the client installation (FAST tokens, Bind 2 resources). */
   clientId?: string;
   private out: string[] = [];
-  private queue: Element[] = [];
-  private busy = false;
+  /** Inbound elements in order, one at a time. */
+  private readonly inbound = new InOrder<Element>({
+    handle: (el) => this.dispatch(el),
+    failed: (err) => this.failed(err),
+    closed: () => this._closed,
+    pause: () => this.socket.pause(),
+    resume: () => this.socket.resume(),
+  });
   private authTimer?: NodeJS.Timeout;
   private logger?: Logger;
   private _closed = false;
@@ -188,7 +195,7 @@ export class C2SStream implements Session {
         else this.streamError(new StreamError('connection-timeout'));
       });
     }
-    if (this.busy) socket.pause();
+    if (this.inbound.busy) socket.pause();
   }
 
   // ---- output ----
@@ -376,32 +383,7 @@ export class C2SStream implements Session {
   // ---- elements ----
 
   private onElement(el: Element): void {
-    if (this.busy) {
-      this.queue.push(el);
-      this.socket.pause();
-      return;
-    }
-    this.handle(el);
-  }
-
-  private handle(el: Element): void {
-    let r: void | Promise<void>;
-    try {
-      r = this.dispatch(el);
-    } catch (err) {
-      return this.failed(err);
-    }
-    if (r) {
-      this.busy = true;
-      this.socket.pause();
-      r.then(() => this.drain(), (err) => { this.failed(err); this.drain(); });
-    }
-  }
-
-  private drain(): void {
-    this.busy = false;
-    while (this.queue.length && !this.busy && !this._closed) this.handle(this.queue.shift()!);
-    if (!this.busy && !this._closed) this.socket.resume();
+    this.inbound.push(el);
   }
 
   private failed(err: unknown): void {
@@ -663,7 +645,7 @@ export class C2SStream implements Session {
     if (this.authTimer) clearTimeout(this.authTimer);
     dirty.delete(this);
     this.out.length = 0;
-    this.queue.length = 0;
+    this.inbound.clear();
     return s;
   }
 
@@ -1059,7 +1041,7 @@ export class C2SStream implements Session {
     if (this.hibTimer) clearTimeout(this.hibTimer);
     dirty.delete(this);
     ackDue.delete(this);
-    this.queue.length = 0;
+    this.inbound.clear();
     this.connectionGone();
     const host = this.hostObj;
     if (host && !this.jid && this.anonymous) void this.releaseAnonymous(host);

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { RawClient } from '../test/harness/clients.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** Compiled: dist/bench/x.js → dist/server/cli.js; from source (tsx): bench/ → dist/server/cli.js. */
@@ -55,4 +56,18 @@ export async function bootTern(name: string, host: Record<string, unknown> = {},
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A new account registered in-band, logged in with PLAIN and bound to resource `r` (no presence yet). */
+export async function registeredClient(port: number, name: string): Promise<RawClient> {
+  const c = await RawClient.connect(port);
+  await c.openStream();
+  c.write(`<iq type='set' id='reg'><query xmlns='jabber:iq:register'><username>${name}</username><password>bench-pass-${name}</password></query></iq>`);
+  const r = await c.inbox.next((el) => el.attrs.id === 'reg', 10_000, 'registration');
+  if (r.attrs.type !== 'result') throw new Error(`registration of ${name} failed: ${r.toString()}`);
+  const ok = await c.authPlain(name, `bench-pass-${name}`);
+  if (ok.name !== 'success') throw new Error(`login of ${name} failed`);
+  c.write(`<iq type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>r</resource></bind></iq>`);
+  await c.inbox.next((el) => el.attrs.id === 'bind', 5000, 'bind');
+  return c;
 }

@@ -11,7 +11,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { RawClient } from '../test/harness/clients.js';
-import { bootTern } from './boot.js';
+import { bootTern, registeredClient } from './boot.js';
 
 export interface CsiBenchOptions { contacts?: number; chatty?: number; seconds?: number; tickMs?: number; seed?: number }
 export interface CsiBenchResult {
@@ -37,15 +37,7 @@ function prng(seed: number): () => number {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function user(port: number, name: string): Promise<RawClient> {
-  const c = await RawClient.connect(port);
-  await c.openStream();
-  c.write(`<iq type='set' id='reg'><query xmlns='jabber:iq:register'><username>${name}</username><password>bench-pass-${name}</password></query></iq>`);
-  const r = await c.inbox.next((el) => el.attrs.id === 'reg', 10_000, 'registration');
-  if (r.attrs.type !== 'result') throw new Error(`registration of ${name} failed: ${r.toString()}`);
-  const ok = await c.authPlain(name, `bench-pass-${name}`);
-  if (ok.name !== 'success') throw new Error(`login of ${name} failed`);
-  c.write(`<iq type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>r</resource></bind></iq>`);
-  await c.inbox.next((el) => el.attrs.id === 'bind', 5000, 'bind');
+  const c = await registeredClient(port, name);
   c.write(`<presence/>`);
   return c;
 }

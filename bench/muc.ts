@@ -12,7 +12,7 @@
 import type net from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { RawClient } from '../test/harness/clients.js';
-import { bootTern } from './boot.js';
+import { bootTern, registeredClient } from './boot.js';
 
 const ROOM = 'bench@conference.localhost';
 
@@ -22,15 +22,7 @@ export interface MucBenchResult { occupants: number; messages: number; deliverie
 
 async function occupant(port: number, i: number): Promise<RawClient> {
   const name = `occ${i}`;
-  const c = await RawClient.connect(port);
-  await c.openStream();
-  c.write(`<iq type='set' id='reg'><query xmlns='jabber:iq:register'><username>${name}</username><password>bench-pass-${name}</password></query></iq>`);
-  const r = await c.inbox.next((el) => el.attrs.id === 'reg', 10_000, 'registration');
-  if (r.attrs.type !== 'result') throw new Error(`registration of ${name} failed: ${r.toString()}`);
-  const ok = await c.authPlain(name, `bench-pass-${name}`);
-  if (ok.name !== 'success') throw new Error(`login of ${name} failed`);
-  c.write(`<iq type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>r</resource></bind></iq>`);
-  await c.inbox.next((el) => el.attrs.id === 'bind', 5000, 'bind');
+  const c = await registeredClient(port, name);
   c.write(`<presence/><presence to='${ROOM}/n${i}'><x xmlns='http://jabber.org/protocol/muc'><history maxstanzas='0'/></x></presence>`);
   await c.inbox.next((el) => el.name === 'message' && el.getChild('subject') !== undefined, 10_000, 'room subject (entered)');
   return c;

@@ -7,7 +7,7 @@ import sys
 
 import slixmpp
 
-from slix_common import connect, parse_args
+from slix_common import Outcome, connect, parse_args
 
 NODE = 'urn:x-tern:privacy:0#settings'
 
@@ -18,17 +18,11 @@ class Runner(slixmpp.ClientXMPP):
         self.choice = {'messages': messages, 'refused': refused}
         for p in ('xep_0030', 'xep_0004', 'xep_0050'):
             self.register_plugin(p)
-        self.done = asyncio.get_event_loop().create_future()
+        self.outcome = Outcome()
+        self.done = self.outcome.done
+        self.finish = self.outcome.finish
         self.add_event_handler('session_start', self.start)
         self.add_event_handler('failed_all_auth', lambda _: self.finish(RuntimeError('auth failed')))
-
-    def finish(self, err=None):
-        if self.done.done():
-            return
-        if err:
-            self.done.set_exception(err)
-        else:
-            self.done.set_result(True)
 
     async def start(self, _event):
         try:

@@ -5,7 +5,7 @@ import sys
 
 import slixmpp
 
-from slix_common import connect, parse_args
+from slix_common import Outcome, connect, parse_args
 
 
 class Blocker(slixmpp.ClientXMPP):
@@ -13,17 +13,11 @@ class Blocker(slixmpp.ClientXMPP):
         super().__init__(jid, password)
         self.peer = peer
         self.register_plugin('xep_0191')
-        self.done = asyncio.get_event_loop().create_future()
+        self.outcome = Outcome()
+        self.done = self.outcome.done
+        self.finish = self.outcome.finish
         self.add_event_handler('session_start', self.start)
         self.add_event_handler('failed_all_auth', lambda _: self.finish(RuntimeError('auth failed')))
-
-    def finish(self, err=None):
-        if self.done.done():
-            return
-        if err:
-            self.done.set_exception(err)
-        else:
-            self.done.set_result(True)
 
     async def start(self, _event):
         try:

@@ -1,6 +1,7 @@
 """What every slixmpp test script shares: its command line and how it connects to the test server
 (STARTTLS to 127.0.0.1 with the test CA trusted, the JID's domain used for certificate checks)."""
 import argparse
+import asyncio
 import logging
 import os
 
@@ -21,3 +22,18 @@ def parse_args(*extra):
 def connect(xmpp, args):
     xmpp.ca_certs = args.ca
     xmpp.connect(('127.0.0.1', args.port))
+
+
+class Outcome:
+    """One result per script run: finish() once, with an error or without; later calls are ignored."""
+
+    def __init__(self):
+        self.done = asyncio.get_event_loop().create_future()
+
+    def finish(self, err=None):
+        if self.done.done():
+            return
+        if err:
+            self.done.set_exception(err)
+        else:
+            self.done.set_result(True)

@@ -85,10 +85,7 @@ export abstract class Connection {
   protected abstract onClosed(): void;
 
   protected attach(socket: net.Socket): void {
-    socket.on('data', (chunk: Buffer) => {
-      this.parser.write(chunk);
-      this.meter(chunk.length);
-    });
+    socket.on('data', (chunk: Buffer) => this.take(chunk));
     socket.on('error', (err) => this.log.debug({ err }, 'socket error'));
     socket.on('close', () => this.gone());
     if (this.limits.idleTimeoutMs > 0) socket.setTimeout(this.limits.idleTimeoutMs, () => this.idle());
@@ -98,25 +95,41 @@ export abstract class Connection {
   private tokens = 0;
   private refilled = Date.now();
   private throttled = false;
+  /** Bytes read past the budget, parsed once the bucket has refilled. */
+  private held?: Buffer;
 
   /**
-   * Per-peer rate limit: reading stops while the peer is over its budget and resumes when the
-   * bucket has refilled, so a flooding peer is slowed down (TCP back-pressure), never cut off.
+   * Per-peer rate limit (a token bucket holding one second's worth): only what the budget allows
+   * of a read is parsed now; the rest waits, with reading stopped, until the bucket has refilled. So
+   * a flooding peer is slowed down (TCP back-pressure), never cut off, even when one read carries
+   * more than the whole budget.
    */
-  private meter(bytes: number): void {
+  private take(chunk: Buffer): void {
     const rate = this.limits.rateBytesPerS ?? 0;
-    if (rate <= 0) return;
+    if (rate <= 0) return this.parser.write(chunk);
+    if (this.held) {
+      this.held = Buffer.concat([this.held, chunk]);
+      return;
+    }
     const now = Date.now();
-    this.tokens = Math.min(rate, this.tokens + ((now - this.refilled) / 1000) * rate) - bytes;
+    this.tokens = Math.min(rate, this.tokens + ((now - this.refilled) / 1000) * rate);
     this.refilled = now;
-    if (this.tokens >= 0 || this.throttled) return;
+    const allowed = Math.min(chunk.length, Math.max(0, Math.floor(this.tokens)));
+    this.tokens -= allowed;
+    if (allowed > 0) this.parser.write(allowed === chunk.length ? chunk : chunk.subarray(0, allowed));
+    if (allowed === chunk.length || this._closed) return;
+    this.held = chunk.subarray(allowed);
     this.throttled = true;
     this.socket.pause();
-    const t = setTimeout(() => {
+    const wait = Math.ceil((Math.min(this.held.length, rate) / rate) * 1000);
+    setTimeout(() => {
       this.throttled = false;
-      if (!this.inbound.busy && !this._closed) this.socket.resume();
-    }, Math.ceil((-this.tokens / rate) * 1000));
-    t.unref();
+      const rest = this.held!;
+      this.held = undefined;
+      if (this._closed) return;
+      this.take(rest);
+      if (!this.throttled && !this.inbound.busy && !this._closed) this.socket.resume();
+    }, wait).unref();
   }
 
   /** No traffic for the idle timeout: s2s streams are closed quietly (RFC 6120 §4.4), a peer reconnects when it needs to. */

@@ -1,8 +1,9 @@
 /**
  * The embedded default provider: one SQLite file, `<dir>/tern.sqlite`, through better-sqlite3.
  *
- * better-sqlite3 is synchronous, so every method does its whole job inside one call and only
- * the promise it returns is asynchronous. Two consequences shape the code:
+ * better-sqlite3 is synchronous, so every read does its whole job inside one call and only
+ * the promise it returns is asynchronous; writes are queued and committed in groups (see
+ * `write`). Two consequences shape the code:
  * - each call is atomic with respect to every other call in this process (no interleaving
  *   inside a statement or transaction), which is why concurrent appends need no locking;
  * - a statement iterator keeps the connection busy and better-sqlite3 then refuses writes, so
@@ -46,6 +47,8 @@ const FILE_NAME = 'tern.sqlite';
 const BUSY_TIMEOUT_MS = 5000;
 /** Rows fetched per round trip by find(); bounds memory while iterating huge archives. */
 const PAGE = 256;
+/** The dirty-set key of a write that touches every store (an account's purge). */
+const EVERY_STORE = '*';
 
 type Tables = 'keyval' | 'map' | 'archive';
 type Params = Record<string, string | number | null>;
@@ -175,6 +178,7 @@ function prepareStatements(db: Database.Database) {
   };
 }
 type Statements = ReturnType<typeof prepareStatements>;
+interface PendingWrite { what: string; fn: () => unknown; resolve(v: unknown): void; reject(err: unknown): void }
 
 class EmbeddedProvider implements StorageProvider {
   readonly name = 'embedded';
@@ -197,6 +201,50 @@ class EmbeddedProvider implements StorageProvider {
     });
   }
 
+  /**
+   * Group commit: writes queue up and run together in one transaction once the event loop has
+   * handled the I/O it has (setImmediate), and each write's promise settles only after that
+   * commit, so the durability a caller waits for is unchanged. One commit per batch instead of
+   * per write is what makes archiving every message affordable: a commit, not the insert, is
+   * the cost. Every read flushes the queue first, so reads always see every earlier write.
+   */
+  private queue: PendingWrite[] = [];
+  /** The stores (`shape host store`) with queued writes: a read of any other store need not flush. */
+  private readonly dirty = new Set<string>();
+
+  write<R>(store: string, what: string, fn: () => R): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      if (this.queue.length === 0) setImmediate(() => this.flush());
+      this.queue.push({ what, fn, resolve: resolve as (v: unknown) => void, reject });
+      this.dirty.add(store);
+    });
+  }
+
+  /** `store`: which store the read looks at (undefined: it may look at any). */
+  read<R>(store: string | undefined, what: string, fn: () => R): R {
+    if (store === undefined || this.dirty.has(store) || this.dirty.has(EVERY_STORE)) this.flush();
+    return attempt(what, fn);
+  }
+
+  flush(): void {
+    const batch = this.queue;
+    if (batch.length === 0) return;
+    this.queue = [];
+    this.dirty.clear();
+    const results: unknown[] = [];
+    try {
+      this.db.transaction(() => { for (const w of batch) results.push(w.fn()); })();
+    } catch {
+      // One failing write must not fail the others: the transaction rolled back, so run each
+      // on its own and give each its own outcome.
+      for (const w of batch) {
+        try { w.resolve(attempt(w.what, w.fn)); } catch (err) { w.reject(err); }
+      }
+      return;
+    }
+    for (let i = 0; i < batch.length; i++) batch[i]!.resolve(results[i]);
+  }
+
   /** Archive statements vary with which filters a query uses; one per shape, built on first use. */
   query(shape: string, build: () => string): Database.Statement {
     let st = this.queries.get(shape);
@@ -209,23 +257,24 @@ class EmbeddedProvider implements StorageProvider {
 
   async *users(table: Tables, host: string, store: string): AsyncGenerator<string> {
     const st = this.s[table];
-    let user = attempt(`${table} users (${host}/${store})`, () => st.firstUser.get(host, store, '') as string | undefined);
+    let user = this.read(`${table} ${host} ${store}`, `${table} users (${host}/${store})`, () => st.firstUser.get(host, store, '') as string | undefined);
     while (user !== undefined) {
       yield user;
       const prev: string = user;
-      user = attempt(`${table} users (${host}/${store})`, () => st.nextUser.get(host, store, prev) as string | undefined);
+      user = this.read(`${table} ${host} ${store}`, `${table} users (${host}/${store})`, () => st.nextUser.get(host, store, prev) as string | undefined);
     }
   }
 
   keyval<T>(host: string, store: string): KeyValueStore<T> {
     const s = this.s;
     const what = (op: string) => `keyval ${op} (${host}/${store})`;
+    const key = `keyval ${host} ${store}`;
     return {
-      get: async (user) => attempt(what('get'), () => {
+      get: async (user) => this.read(key, what('get'), () => {
         const text = s.kvGet.get(host, store, user) as string | undefined;
         return text === undefined ? undefined : JSON.parse(text) as T;
       }),
-      set: async (user, value) => attempt(what('set'), () => {
+      set: (user, value) => this.write(key, what('set'), () => {
         if (value === undefined) s.keyval.deleteUser.run(host, store, user);
         else s.kvSet.run(host, store, user, encode(value));
       }),
@@ -236,6 +285,7 @@ class EmbeddedProvider implements StorageProvider {
   map<T>(host: string, store: string): MapStore<T> {
     const s = this.s;
     const what = (op: string) => `map ${op} (${host}/${store})`;
+    const key = `map ${host} ${store}`;
     const setOne = (user: string, key: string, value: T | undefined) => {
       if (value === undefined) s.mapDel.run(host, store, user, key);
       else s.mapSet.run(host, store, user, key, encode(value));
@@ -246,20 +296,20 @@ class EmbeddedProvider implements StorageProvider {
       for (const [key, value] of entries) setOne(user, key, value);
     });
     return {
-      get: async (user, key) => attempt(what('get'), () => {
-        const text = s.mapGet.get(host, store, user, key) as string | undefined;
+      get: async (user, k) => this.read(key, what('get'), () => {
+        const text = s.mapGet.get(host, store, user, k) as string | undefined;
         return text === undefined ? undefined : JSON.parse(text) as T;
       }),
-      set: async (user, key, value) => attempt(what('set'), () => setOne(user, key, value)),
-      setMany: async (user, entries) => attempt(what('setMany'), () => setMany(user, entries)),
-      all: async (user) => attempt(what('all'), () => {
+      set: (user, k, value) => this.write(key, what('set'), () => setOne(user, k, value)),
+      setMany: (user, entries) => this.write(key, what('setMany'), () => setMany(user, entries)),
+      all: async (user) => this.read(key, what('all'), () => {
         const out = new Map<string, T>();
         for (const row of s.mapAll.all(host, store, user) as { key: string; value: string }[]) {
           out.set(row.key, JSON.parse(row.value) as T);
         }
         return out;
       }),
-      deleteUser: async (user) => attempt(what('deleteUser'), () => { s.map.deleteUser.run(host, store, user); }),
+      deleteUser: (user) => this.write(key, what('deleteUser'), () => { s.map.deleteUser.run(host, store, user); }),
       users: () => this.users('map', host, store),
     };
   }
@@ -268,13 +318,14 @@ class EmbeddedProvider implements StorageProvider {
     return new EmbeddedArchive<T>(this, host, store);
   }
 
-  async purgeUser(host: string, user: string): Promise<void> {
-    attempt(`purgeUser (${host})`, () => this.purge(host, user));
+  purgeUser(host: string, user: string): Promise<void> {
+    return this.write(EVERY_STORE, `purgeUser (${host})`, () => { this.purge(host, user); });
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.flush();
     attempt('close', () => {
       // Cheap, and keeps the planner's statistics current for the next start (SQLite's advice).
       try { this.db.pragma('optimize'); } catch { /* never worth failing a shutdown over */ }
@@ -354,7 +405,11 @@ export function explainArchive(store: ArchiveStore<unknown>, user: string, query
 }
 
 class EmbeddedArchive<T> implements ArchiveStore<T> {
-  constructor(private readonly p: EmbeddedProvider, private readonly host: string, private readonly store: string) {}
+  private readonly key: string;
+
+  constructor(private readonly p: EmbeddedProvider, private readonly host: string, private readonly store: string) {
+    this.key = `archive ${host} ${store}`;
+  }
 
   private what(op: string): string {
     return `archive ${op} (${this.host}/${this.store})`;
@@ -401,12 +456,13 @@ class EmbeddedArchive<T> implements ArchiveStore<T> {
     if (b === null) return [];
     if (op === 'select') b.limit ??= PAGE;
     const [st, params] = this.prepare(op === 'delete' && b.limit !== undefined ? 'deleteSome' : op, user, b);
+    this.p.flush();
     const plan = this.p.db.prepare(`EXPLAIN QUERY PLAN ${st.source}`).all(params) as Array<{ detail: string }>;
     return plan.map((r) => r.detail);
   }
 
-  async append(user: string, item: { when?: number; with?: string; value: T }): Promise<string> {
-    return attempt(this.what('append'), () => {
+  append(user: string, item: { when?: number; with?: string; value: T }): Promise<string> {
+    return this.p.write(this.key, this.what('append'), () => {
       const info = this.p.s.append.run(this.host, this.store, user, item.when ?? Date.now(), item.with ?? null, encode(item.value));
       return String(info.lastInsertRowid);
     });
@@ -418,7 +474,7 @@ class EmbeddedArchive<T> implements ArchiveStore<T> {
     let remaining = b.limit ?? Infinity;
     while (remaining > 0) {
       const page = Math.min(remaining, PAGE);
-      const rows = attempt(this.what('find'), () => {
+      const rows = this.p.read(this.key, this.what('find'), () => {
         const [st, params] = this.prepare('select', user, { ...b, limit: page });
         return (st.all(params) as ArchiveRow[]).map((r) => {
           const rec: ArchiveRecord<T> = { id: String(r.id), when: r.time, value: JSON.parse(r.value) as T };
@@ -440,7 +496,7 @@ class EmbeddedArchive<T> implements ArchiveStore<T> {
     const b = bind(query);
     if (b === null) return 0;
     delete b.limit;
-    return attempt(this.what('count'), () => {
+    return this.p.read(this.key, this.what('count'), () => {
       const [st, params] = this.prepare('count', user, b);
       return st.get(params) as number;
     });
@@ -449,7 +505,7 @@ class EmbeddedArchive<T> implements ArchiveStore<T> {
   async delete(user: string, query: ArchiveQuery = {}): Promise<number> {
     const b = bind(query);
     if (b === null) return 0;
-    return attempt(this.what('delete'), () => {
+    return this.p.write(this.key, this.what('delete'), () => {
       const [st, params] = this.prepare(b.limit === undefined ? 'delete' : 'deleteSome', user, b);
       return st.run(params).changes;
     });
@@ -466,7 +522,7 @@ class EmbeddedArchive<T> implements ArchiveStore<T> {
  */
 export function embeddedInventory(provider: StorageProvider): Array<{ shape: Tables; host: string; store: string }> {
   if (!(provider instanceof EmbeddedProvider)) throw new TypeError('not an embedded provider');
-  return attempt('inventory', () => {
+  return provider.read(undefined, 'inventory', () => {
     const out: Array<{ shape: Tables; host: string; store: string }> = [];
     for (const shape of ['keyval', 'map', 'archive'] as const) {
       const rows = provider.db.prepare(`SELECT DISTINCT host, store FROM ${shape} ORDER BY host, store`).all() as Array<{ host: string; store: string }>;

@@ -27,6 +27,12 @@ function isStorageError(err: unknown): boolean {
 }
 
 /** Opens the file directly, the way an operator's sqlite3 shell would. */
+async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
+
 function raw(dir: string): Database.Database {
   return new Database(join(dir, 'tern.sqlite'));
 }
@@ -152,6 +158,42 @@ describe('embedded storage', () => {
     await assert.rejects(p.archive('h', 'mam').append('u', { value: 10n as unknown }), isStorageError);
     assert.equal(await p.keyval('h', 's').get('u'), undefined);
     assert.equal(await p.archive('h', 'mam').count('u'), 0);
+  });
+
+  it('commits writes issued together as one group, where one failing write fails only itself', async () => {
+    const dir = await tempDir();
+    const p = open(dir);
+    const a = p.archive<unknown>('h', 'mam');
+    const kv = p.keyval<unknown>('h', 's');
+    // All issued in one turn of the event loop, so they share one transaction.
+    const results = await Promise.allSettled([
+      a.append('u', { value: 1 }),
+      kv.set('u', 'kept'),
+      a.append('u', { value: 10n }),
+      a.append('u', { value: 3 }),
+    ]);
+    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    assert.ok(isStorageError((results[2] as PromiseRejectedResult).reason));
+    assert.deepEqual((await collect(a.find('u'))).map((r) => r.value), [1, 3]);
+    assert.equal(await kv.get('u'), 'kept');
+    // A read issued before the group's commit still sees its own store's queued writes.
+    const pending = a.append('u', { value: 4 });
+    assert.equal(await a.count('u'), 3);
+    await pending;
+  });
+
+  it('moves committed pages into the database file from its own thread, without waiting for SQLite\'s backstop', async () => {
+    const dir = await tempDir();
+    const p = open(dir);
+    const file = join(dir, 'tern.sqlite');
+    const before = statSync(file).size;
+    const a = p.archive<string>('h', 'mam');
+    // About 300 pages of WAL: far below the backstop threshold, so only the checkpointer can move them.
+    await Promise.all(Array.from({ length: 2000 }, (_, i) => a.append(`u${i % 50}`, { value: 'x'.repeat(300) })));
+    const deadline = Date.now() + 5000;
+    while (statSync(file).size <= before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(statSync(file).size > before + 500_000, `database file grew from ${before} to ${statSync(file).size}`);
+    assert.equal(await a.count('u7'), 40);
   });
 
   it('treats ids that are not canonical rowids as naming no item, and never as "no filter"', async () => {

@@ -2,7 +2,8 @@
  * Stored SCRAM credentials (RFC 5802 §3): only the salt, iteration count, StoredKey and ServerKey
  * are kept, never the password. PLAIN logins (RFC 4616) are verified against the same keys.
  */
-import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, pbkdf2, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
 import saslprep from '@mongodb-js/saslprep';
 
 export type ScramHash = 'SHA-1' | 'SHA-256';
@@ -68,14 +69,21 @@ export function deriveAllCredentials(password: string, iterations = DEFAULT_ITER
   };
 }
 
-/** For PLAIN: recompute StoredKey from the password and compare. False for a password SASLprep refuses. */
-export function verifyPassword(cred: ScramCredential, h: ScramHash, password: string): boolean {
-  let salted: Buffer;
+const pbkdf2Async = promisify(pbkdf2);
+
+/**
+ * For PLAIN: recompute StoredKey from the password and compare. False for a password SASLprep
+ * refuses. The PBKDF2 run (a few milliseconds at 4096 iterations) goes to libuv's thread pool:
+ * on the event loop, a burst of logins would hold up every other stream's stanzas.
+ */
+export async function verifyPassword(cred: ScramCredential, h: ScramHash, password: string): Promise<boolean> {
+  let prepared: string;
   try {
-    salted = saltedPassword(h, password, Buffer.from(cred.salt, 'base64'), cred.iterations);
+    prepared = prepPassword(password);
   } catch {
     return false;
   }
+  const salted = await pbkdf2Async(prepared, Buffer.from(cred.salt, 'base64'), cred.iterations, hashSize(h), algo(h));
   return sameBytes(keysFrom(h, salted).storedKey, Buffer.from(cred.storedKey, 'base64'));
 }
 

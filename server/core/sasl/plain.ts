@@ -39,7 +39,7 @@ export function createPlain(ctx: SaslContext): SaslMechanism {
       const hash: ScramHash = creds?.['SHA-256'] ? 'SHA-256' : 'SHA-1';
       const cred = creds?.[hash];
       // An unknown user costs the same PBKDF2 run as a known one, so timing does not tell them apart.
-      const ok = verifyPassword(cred ?? decoyCredential(hash, username), hash, password);
+      const ok = await verifyPassword(cred ?? decoyCredential(hash, username), hash, password);
       if (!ok || !cred) throw new SaslFailure('not-authorized');
       // The authzid is returned as sent; the stream decides whether this user may act as it.
       return { done: { username, authzid: authzid || undefined } };

@@ -68,15 +68,14 @@ export default defineModule({
       inUse: (username) => live.has(username),
       async release(username) {
         if (!live.has(username)) return;
-        try {
-          // The name was reserved, so no account can have taken it; checked anyway before purging.
-          if ((await ctx.services.get('accounts').credentials(username)) !== undefined) return;
-          // The account-deletion path: modules drop what they hold in memory (user/deleting), then the stores go.
-          await ctx.notify('user/deleting', { host: ctx.host, username });
-          await ctx.purgeUser(username);
-        } finally {
-          live.delete(username);
-        }
+        // From here on the name is no one's, so stanzas to it bounce. Whatever was stored for it
+        // before goes with the purge: storage runs writes in the order they were made.
+        live.delete(username);
+        // The name was reserved, so no account can have taken it; checked anyway before purging.
+        if ((await ctx.services.get('accounts').credentials(username)) !== undefined) return;
+        // The account-deletion path: modules drop what they hold in memory (user/deleting), then the stores go.
+        await ctx.notify('user/deleting', { host: ctx.host, username });
+        await ctx.purgeUser(username);
       },
     });
   },

@@ -3,15 +3,19 @@
  * hosts[].wsi.inboxes take every message addressed to them (from local users, and through the same
  * router path from federated users and the SIP gateway) into a durable, sequenced inbox
  * (gateways/wsi/inbox.ts) instead of ordinary delivery; a web service reads it and sends messages
- * over the REST/JSON binding on the HTTPS listener (gateways/wsi/http.ts, send.ts).
+ * over the REST/JSON binding (gateways/wsi/http.ts, OpenAPI at /wsi/<host>/openapi.json) or the
+ * SOAP 1.1 binding (gateways/wsi/soap.ts, WSDL at /wsi/<host>/<inbox>/soap?wsdl) on the HTTPS
+ * listener, both calling one service (gateways/wsi/service.ts).
  * Errors that come back for messages the service sent are its per-recipient statuses.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { Priority, HANDLED, type HookResult, type StanzaEvent } from '../../core/events.js';
 import { Jid } from '../../core/jid.js';
 import { archive, defineModule } from '../../core/module.js';
 import { createInbox } from '../../../gateways/wsi/inbox.js';
-import { wsiHandler, type RecipientStatus } from '../../../gateways/wsi/http.js';
+import { wsiHandler } from '../../../gateways/wsi/http.js';
+import { createWsiService, type RecipientStatus } from '../../../gateways/wsi/service.js';
 import { buildMessage, resolveRecipient } from '../../../gateways/wsi/send.js';
 
 const RESOURCE = 'wsi';
@@ -71,12 +75,10 @@ export default defineModule({
       return;
     }
     const prefix = `/wsi/${ctx.host}/`;
-    const route = https.route(prefix, wsiHandler({
-      prefix,
+    const service = createWsiService({
       tokens,
       inbox,
       now: Date.now,
-      log: ctx.log,
       limits: { requestsPerMinute: o.requests_per_minute, maxRequestBytes: o.max_request_bytes, maxRecipients: o.max_recipients, maxWaitS: o.max_wait_s },
       send: async (user, req) => {
         const from = Jid.of(user, ctx.host, RESOURCE).toString();
@@ -95,7 +97,10 @@ export default defineModule({
         });
         return Promise.all(jobs);
       },
-    }));
+    });
+    // WSDL addresses and the OpenAPI server URL: the operator's public URL, else the host asked for.
+    const base = (req: IncomingMessage) => https.publicUrl?.replace(/\/$/, '') ?? `https://${req.headers.host ?? `${ctx.host}:${https.port}`}`;
+    const route = https.route(prefix, wsiHandler(service, prefix, base, ctx.log));
     ctx.onUnload(() => route.dispose());
   },
 });

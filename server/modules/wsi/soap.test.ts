@@ -4,12 +4,14 @@
  * cursor, consume), Acknowledge, an empty inbox, SendMessages in its three shapes in one request
  * with a status per recipient, a binary image whose bytes arrive intact, and the faults (401,
  * 403, a malformed request naming the field). trustTestCa (the harness) makes the test CA trusted
- * in this process, so the client verifies the server's certificate as usual.
+ * in this process, so the client verifies the server's certificate as usual. The same cases then
+ * run with Debian's python3-zeep (test/scenarios/zeep_wsi.py) as a second independent client.
  */
 import assert from 'node:assert/strict';
 import * as soap from 'soap';
 import { connect, createUser, xml, type TestClient } from '../../../test/harness/clients.js';
 import { startServer, type TestServer } from '../../../test/harness/server.js';
+import { zeepCall } from '../../../test/harness/zeep.js';
 import { tokenDigest } from './index.js';
 
 const TOKEN = 'gaming-service-secret-token';
@@ -171,5 +173,64 @@ describe('WSI Instant Inbox (SOAP 1.1, npm soap client)', function () {
     // The right token under another inbox's name is no credential.
     r = await post(env(`<w:GetMessagesRequest xmlns:w="${SOAP_NS}"/>`, security('other', TOKEN)), {});
     assert.equal(r.status, 401);
+  });
+  describe('with python3-zeep', function () {
+    this.timeout(60_000);
+    const auth = { token: TOKEN };
+
+    it('GetMessages: empty, all, at most N; Acknowledge', async () => {
+      let r = await zeepCall(server, 'game', 'GetMessages', {}, auth);
+      assert.equal(r.status, 200);
+      assert.deepEqual([r.ok.message, r.ok.pending], [[], 0]);
+      await bob.send(xml('message', { to: 'game@localhost', type: 'chat' }, xml('body', {}, 'from zeep land 1')));
+      await bob.send(xml('message', { to: 'game@localhost', type: 'chat' }, xml('subject', {}, 'round 2'), xml('body', {}, 'from zeep land 2')));
+      for (let i = 0; i < 20; i++) {
+        r = await zeepCall(server, 'game', 'GetMessages', { wait: 2 }, auth);
+        if (r.ok.message.length === 2) break;
+      }
+      assert.deepEqual(r.ok.message.map((m: any) => [m.body, m.from, m.contentType, m.subject]), [
+        ['from zeep land 1', bob.jid, 'text/plain', undefined],
+        ['from zeep land 2', bob.jid, 'text/plain', 'round 2'],
+      ]);
+      const [first, second] = r.ok.message.map((m: any) => m.seq);
+      assert.ok(first < second);
+      r = await zeepCall(server, 'game', 'GetMessages', { max: 1 }, auth);
+      assert.deepEqual(r.ok.message.map((m: any) => m.seq), [first]);
+      r = await zeepCall(server, 'game', 'Acknowledge', { upTo: second }, auth);
+      assert.deepEqual(r.ok, { removed: 2, pending: 0 });
+    });
+
+    it('SendMessages: the three shapes and an image in one request, per-recipient status', async () => {
+      const r = await zeepCall(server, 'game', 'SendMessages', { message: [
+        { to: ['alice@localhost'], body: 'zeep one to one' },
+        { to: ['alice@localhost', 'bob@localhost', 'ghost@localhost'], body: 'zeep one to many' },
+        { to: ['bob@localhost'], contentType: 'image/png', body: PNG.toString('base64') },
+      ] }, auth);
+      assert.deepEqual(r.ok.result.map((x: any) => [x.message, x.recipient, x.status, x.condition]), [
+        [0, 'alice@localhost', 'accepted', undefined],
+        [1, 'alice@localhost', 'accepted', undefined],
+        [1, 'bob@localhost', 'accepted', undefined],
+        [1, 'ghost@localhost', 'error', 'service-unavailable'],
+        [2, 'bob@localhost', 'accepted', undefined],
+      ]);
+      await alice.inbox.next((el) => el.is('message') && el.getChildText('body') === 'zeep one to one');
+      await alice.inbox.next((el) => el.is('message') && el.getChildText('body') === 'zeep one to many');
+      await bob.inbox.next((el) => el.is('message') && el.getChildText('body') === 'zeep one to many');
+      const img = await bob.inbox.next((el) => el.is('message') && !!el.getChild('wsi-content', 'urn:tern:wsi:0'));
+      assert.ok(Buffer.from(img.getChild('wsi-content', 'urn:tern:wsi:0')!.text(), 'base64').equals(PNG));
+    });
+
+    it('faults: 401, 403, a malformed request naming the field; a WS-Security UsernameToken works', async () => {
+      let r = await zeepCall(server, 'game', 'GetMessages', {}, { token: 'bad' });
+      assert.deepEqual([r.fault?.status, r.fault?.code, r.fault?.reason], [401, 'soap:Client', 'unauthorized']);
+      r = await zeepCall(server, 'game', 'GetMessages', {}, { token: OTHER });
+      assert.deepEqual([r.fault?.status, r.fault?.code, r.fault?.reason], [403, 'soap:Client', 'forbidden']);
+      r = await zeepCall(server, 'game', 'SendMessages', { message: [{ to: ['bob@localhost'], contentType: 'not a type', body: 'x' }] }, auth);
+      assert.deepEqual([r.fault?.status, r.fault?.code, r.fault?.reason, r.fault?.field], [500, 'soap:Client', 'bad-request', 'message[0].contentType']);
+      r = await zeepCall(server, 'game', 'GetMessages', {}, { user: 'game', password: TOKEN });
+      assert.equal(r.status, 200);
+      r = await zeepCall(server, 'game', 'GetMessages', {}, { user: 'game', password: 'wrong' });
+      assert.equal(r.fault?.status, 401);
+    });
   });
 });

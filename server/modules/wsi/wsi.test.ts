@@ -24,7 +24,9 @@ function call(server: TestServer, method: string, path: string, opts: { token?: 
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode!, body: text ? JSON.parse(text) : undefined });
+        let body: unknown = text;
+        try { body = text ? JSON.parse(text) : undefined; } catch { /* XML or text */ }
+        resolve({ status: res.statusCode!, body });
       });
       res.on('error', reject);
     });
@@ -149,5 +151,37 @@ describe('WSI Instant Inbox (REST/JSON)', function () {
     assert.equal(r.body.field, 'max');
     r = await call(server, 'POST', `${base}/messages`, { token: TOKEN, body: '{not json' });
     assert.equal(r.status, 400);
+  });
+  it('serves an OpenAPI 3 document without authentication; every documented operation is served, and nothing else is', async () => {
+    const r = await call(server, 'GET', '/wsi/localhost/openapi.json');
+    assert.equal(r.status, 200);
+    const doc = r.body;
+    assert.match(doc.openapi, /^3\.0\.\d+$/);
+    assert.equal(typeof doc.info.title, 'string');
+    // No public_url configured: the server URL is built from the Host the client asked for.
+    assert.equal(doc.servers[0].url, `https://127.0.0.1:${server.uploadPort}/wsi/localhost`);
+    assert.equal(doc.components.securitySchemes.bearer.scheme, 'bearer');
+    const ops = Object.entries(doc.paths as Record<string, Record<string, any>>).flatMap(([p, item]) =>
+      Object.keys(item).filter((m) => ['get', 'post', 'put', 'delete', 'patch'].includes(m)).map((m) => `${m.toUpperCase()} ${p}`));
+    // What http.ts routes, and the SOAP endpoint beside it.
+    assert.deepEqual(ops.sort(), ['GET /openapi.json', 'GET /{inbox}/messages', 'GET /{inbox}/soap', 'POST /{inbox}/ack', 'POST /{inbox}/messages', 'POST /{inbox}/soap'].sort());
+    for (const op of ops) {
+      const [method, p] = op.split(' ') as [string, string];
+      const item = doc.paths[p][method.toLowerCase()];
+      assert.ok(item.operationId && item.responses['200'], `${op} has an operationId and a 200 response`);
+      for (const ref of JSON.stringify(item).matchAll(/"#\/components\/schemas\/(\w+)"/g)) assert.ok(doc.components.schemas[ref[1]!], `${ref[1]} is defined`);
+      const path = `/wsi/localhost${p.replace('{inbox}', 'game')}${p.endsWith('/soap') && method === 'GET' ? '?wsdl' : ''}`;
+      // Served means neither 404 nor 405; an empty body is a 400 (REST) or a Client fault (SOAP).
+      const res = await call(server, method, path, { token: TOKEN, ...(method === 'POST' && !p.endsWith('/soap') ? { body: {} } : {}) }).catch(() => ({ status: -1 }));
+      assert.ok(![404, 405, -1].includes(res.status), `${op} is served (got ${res.status})`);
+    }
+    // And what is not documented is not served.
+    for (const [method, path] of [['GET', '/wsi/localhost/game/ack'], ['GET', '/wsi/localhost/game/other'], ['DELETE', '/wsi/localhost/game/messages'], ['GET', '/wsi/localhost/game'], ['GET', '/wsi/localhost/openapi.yaml']] as const) {
+      const res = await call(server, method, path, { token: TOKEN });
+      assert.ok([404, 405].includes(res.status), `${method} ${path} is not served (got ${res.status})`);
+    }
+    // REST errors carry the same machine-readable reasons as the SOAP faults.
+    const e = await call(server, 'GET', `${base}/messages`, { token: OTHER });
+    assert.deepEqual([e.status, e.body.reason], [403, 'forbidden']);
   });
 });

@@ -8,9 +8,9 @@
  * run with Debian's python3-zeep (test/scenarios/zeep_wsi.py) as a second independent client.
  */
 import assert from 'node:assert/strict';
-import * as soap from 'soap';
 import { connect, createUser, xml, type TestClient } from '../../../test/harness/clients.js';
 import { startServer, type TestServer } from '../../../test/harness/server.js';
+import { wsiSoapClient as soapClient, soapList as list, type WsiSoap } from '../../../test/harness/wsi.js';
 import { zeepCall } from '../../../test/harness/zeep.js';
 import { tokenDigest } from './index.js';
 
@@ -18,9 +18,6 @@ const TOKEN = 'gaming-service-secret-token';
 const OTHER = 'other-inbox-token';
 const SOAP_NS = 'urn:tern:wsi:soap:0';
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 255, 128, 7]);
-
-/** node-soap gives one element as an object and several as an array. */
-const list = <T>(x: T | T[] | undefined): T[] => (x === undefined ? [] : Array.isArray(x) ? x : [x]);
 
 interface Fault { status: number; faultcode: string; faultstring: string; reason: string; field?: string }
 async function fault(p: Promise<unknown>): Promise<Fault> {
@@ -34,19 +31,12 @@ async function fault(p: Promise<unknown>): Promise<Fault> {
   throw new Error('expected a SOAP fault');
 }
 
-export async function soapClient(server: TestServer, inbox: string, token?: string): Promise<any> {
-  const url = `https://localhost:${server.uploadPort}/wsi/${server.domain}/${inbox}/soap?wsdl`;
-  const client = await soap.createClientAsync(url);
-  if (token) client.addHttpHeader('Authorization', `Bearer ${token}`);
-  return client;
-}
-
 describe('WSI Instant Inbox (SOAP 1.1, npm soap client)', function () {
   this.timeout(20_000);
   let server: TestServer;
   let alice: TestClient;
   let bob: TestClient;
-  let game: any;
+  let game: WsiSoap;
 
   before(async () => {
     server = await startServer({ hosts: [], config: { hosts: [{ domain: 'localhost', registration: 'open', wsi: { inboxes: [
@@ -65,13 +55,13 @@ describe('WSI Instant Inbox (SOAP 1.1, npm soap client)', function () {
   });
 
   it('serves a WSDL whose operations and address are this inbox\'s', async () => {
-    const d = game.describe();
+    const d = game.client.describe();
     assert.deepEqual(Object.keys(d.InstantInbox.InstantInboxPort).sort(), ['Acknowledge', 'GetMessages', 'SendMessages']);
-    assert.equal(game.wsdl.definitions.services.InstantInbox.ports.InstantInboxPort.location, `https://localhost:${server.uploadPort}/wsi/localhost/game/soap`);
+    assert.equal(game.client.wsdl.definitions.services.InstantInbox.ports.InstantInboxPort.location, `https://127.0.0.1:${server.uploadPort}/wsi/localhost/game/soap`);
   });
 
   it('GetMessages: an empty inbox, then all, at most N, after a cursor; Acknowledge removes; consume reads and removes', async () => {
-    let [r] = await game.GetMessagesAsync({});
+    let r = await game.call('GetMessages', {});
     assert.deepEqual(list(r.message), []);
     assert.equal(Number(r.pending), 0);
     for (const [id, text] of [['m1', 'good game'], ['m2', 'rematch?'], ['m3', 'tomorrow']]) {
@@ -80,7 +70,7 @@ describe('WSI Instant Inbox (SOAP 1.1, npm soap client)', function () {
     // Long-poll until the three are stored (the wait returns as soon as there is one).
     let all: any[] = [];
     for (let i = 0; i < 50 && all.length < 3; i++) {
-      [r] = await game.GetMessagesAsync({ wait: 2 });
+      r = await game.call('GetMessages', { wait: 2 });
       all = list(r.message);
       if (all.length < 3) await new Promise((res) => setTimeout(res, 50));
     }
@@ -89,24 +79,24 @@ describe('WSI Instant Inbox (SOAP 1.1, npm soap client)', function () {
     const seqs = all.map((m) => Number(m.seq));
     assert.ok(seqs[0]! < seqs[1]! && seqs[1]! < seqs[2]!);
     assert.match(all[0].stanza, /<body>good game<\/body>/);
-    [r] = await game.GetMessagesAsync({ max: 2 });
+    r = await game.call('GetMessages', { max: 2 });
     assert.deepEqual(list(r.message).map((m: any) => Number(m.seq)), seqs.slice(0, 2));
     assert.equal(Number(r.next), seqs[1]);
-    [r] = await game.GetMessagesAsync({ after: seqs[1] });
+    r = await game.call('GetMessages', { after: seqs[1] });
     assert.deepEqual(list(r.message).map((m: any) => m.body), ['tomorrow']);
-    const [a] = await game.AcknowledgeAsync({ upTo: seqs[0] });
+    const a = await game.call('Acknowledge', { upTo: seqs[0] });
     assert.deepEqual([Number(a.removed), Number(a.pending)], [1, 2]);
-    [r] = await game.GetMessagesAsync({ max: 1, consume: true });
+    r = await game.call('GetMessages', { max: 1, consume: true });
     assert.deepEqual(list(r.message).map((m: any) => m.body), ['rematch?']);
     assert.equal(Number(r.pending), 1);
-    const [a2] = await game.AcknowledgeAsync({ upTo: seqs[2] });
+    const a2 = await game.call('Acknowledge', { upTo: seqs[2] });
     assert.deepEqual([Number(a2.removed), Number(a2.pending)], [1, 0]);
-    [r] = await game.GetMessagesAsync({});
+    r = await game.call('GetMessages', {});
     assert.deepEqual(list(r.message), []);
   });
 
   it('SendMessages: one to one, one to many, separate messages and a binary image in one request; an unknown recipient fails alone', async () => {
-    const [r] = await game.SendMessagesAsync({ message: [
+    const r = await game.call('SendMessages', { message: [
       { to: ['xmpp:alice@localhost'], body: 'your move' },
       { to: ['bob@localhost', 'xmpp:alice@localhost', 'nobody@localhost', 'sip:carol@example.com'], body: 'game over' },
       { to: ['bob@localhost'], contentType: 'image/png', body: PNG.toString('base64') },
@@ -131,21 +121,21 @@ describe('WSI Instant Inbox (SOAP 1.1, npm soap client)', function () {
 
   it('faults: bad credentials (401, Client), another inbox (403), a malformed request names the field (500, Client)', async () => {
     const anon = await soapClient(server, 'game');
-    let f = await fault(anon.GetMessagesAsync({}));
+    let f = await fault(anon.call('GetMessages', {}));
     assert.deepEqual([f.status, f.faultcode, f.reason], [401, 'soap:Client', 'unauthorized']);
     const wrong = await soapClient(server, 'game', 'not-the-token');
-    f = await fault(wrong.GetMessagesAsync({}));
+    f = await fault(wrong.call('GetMessages', {}));
     assert.deepEqual([f.status, f.faultcode, f.reason], [401, 'soap:Client', 'unauthorized']);
     // The other inbox's consumer, at game's endpoint.
     const other = await soapClient(server, 'game', OTHER);
-    f = await fault(other.GetMessagesAsync({}));
+    f = await fault(other.call('GetMessages', {}));
     assert.deepEqual([f.status, f.faultcode, f.reason], [403, 'soap:Client', 'forbidden']);
-    f = await fault(game.SendMessagesAsync({ message: [{ to: ['bob@localhost'], body: 'ok' }, { body: 'to nobody' }] }));
+    f = await fault(game.call('SendMessages', { message: [{ to: ['bob@localhost'], body: 'ok' }, { body: 'to nobody' }] }));
     assert.deepEqual([f.status, f.faultcode, f.reason, f.field], [500, 'soap:Client', 'bad-request', 'message[1].to']);
-    f = await fault(game.GetMessagesAsync({ max: 0 }));
+    f = await fault(game.call('GetMessages', { max: 0 }));
     assert.deepEqual([f.status, f.faultcode, f.reason, f.field], [500, 'soap:Client', 'bad-request', 'max']);
     // Nothing was sent for the refused request.
-    const [r] = await game.GetMessagesAsync({});
+    const r = await game.call('GetMessages', {});
     assert.deepEqual(list(r.message), []);
   });
 

@@ -4,36 +4,12 @@
  * shapes with per-recipient statuses, binary content, and the authentication and request errors.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import https from 'node:https';
 import { connect, createUser, xml, type TestClient } from '../../../test/harness/clients.js';
 import { startServer, type TestServer } from '../../../test/harness/server.js';
+import { wsiRest } from '../../../test/harness/wsi.js';
 import { tokenDigest } from './index.js';
 
-interface Reply { status: number; body: any }
-
-function call(server: TestServer, method: string, path: string, opts: { token?: string; body?: unknown } = {}): Promise<Reply> {
-  const ca = readFileSync(server.caFile);
-  const data = opts.body === undefined ? undefined : Buffer.from(typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body));
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = {};
-    if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
-    if (data) { headers['Content-Type'] = 'application/json'; headers['Content-Length'] = String(data.length); }
-    const req = https.request({ host: '127.0.0.1', servername: 'localhost', port: server.uploadPort, path, method, headers, ca, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let body: unknown = text;
-        try { body = text ? JSON.parse(text) : undefined; } catch { /* XML or text */ }
-        resolve({ status: res.statusCode!, body });
-      });
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
-}
+const call = wsiRest;
 
 const TOKEN = 'gaming-service-secret-token';
 const OTHER = 'other-inbox-token';

@@ -11,12 +11,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Priority, HANDLED, type HookResult, type StanzaEvent } from '../../core/events.js';
+import { StanzaError } from '../../core/errors.js';
 import { Jid } from '../../core/jid.js';
 import { archive, defineModule } from '../../core/module.js';
 import { createInbox } from '../../../gateways/wsi/inbox.js';
 import { wsiHandler } from '../../../gateways/wsi/http.js';
 import { createWsiService, type RecipientStatus } from '../../../gateways/wsi/service.js';
-import { buildMessage, resolveRecipient } from '../../../gateways/wsi/send.js';
+import { buildMessage, fileNameFor, isText, resolveRecipient } from '../../../gateways/wsi/send.js';
 
 const RESOURCE = 'wsi';
 
@@ -84,13 +85,22 @@ export default defineModule({
         const from = Jid.of(user, ctx.host, RESOURCE).toString();
         const msisdn = ctx.services.maybe('msisdn');
         const jobs: Array<Promise<RecipientStatus>> = [];
+        const upload = ctx.services.maybe('upload');
         req.messages.forEach((m, i) => {
+          // Large non-text content is stored once per message, whatever its number of recipients.
+          const bytes = isText(m.contentType) ? undefined : Buffer.from(m.body, 'base64');
+          const stored = upload && bytes && bytes.length > o.inline_max_bytes
+            ? upload.storeFile(user, { filename: fileNameFor(m, i), contentType: m.contentType, bytes })
+              .catch((err: unknown) => { if (err instanceof StanzaError) return { condition: err.condition }; throw err; })
+            : undefined;
           for (const recipient of m.to) {
             jobs.push((async (): Promise<RecipientStatus> => {
+              const url = await stored;
+              if (typeof url === 'object') return { message: i, recipient, status: 'error', condition: url.condition };
               const target = await resolveRecipient(recipient, msisdn);
               if (!(target instanceof Jid)) return { message: i, recipient, status: 'error', condition: target.condition };
               const jid = target.toString();
-              const cond = await sendOne(from, jid, (id) => buildMessage(m, from, jid, id), req.waitMs);
+              const cond = await sendOne(from, jid, (id) => buildMessage(m, from, jid, id, url), req.waitMs);
               return cond === undefined ? { message: i, recipient, jid, status: 'accepted' } : { message: i, recipient, jid, status: 'error', condition: cond };
             })());
           }

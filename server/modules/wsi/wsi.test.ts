@@ -4,6 +4,8 @@
  * shapes with per-recipient statuses, binary content, and the authentication and request errors.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import https from 'node:https';
 import { connect, createUser, xml, type TestClient } from '../../../test/harness/clients.js';
 import { startServer, type TestServer } from '../../../test/harness/server.js';
 import { wsiRest } from '../../../test/harness/wsi.js';
@@ -128,6 +130,31 @@ describe('WSI Instant Inbox (REST/JSON)', function () {
     r = await call(server, 'POST', `${base}/messages`, { token: TOKEN, body: '{not json' });
     assert.equal(r.status, 400);
   });
+  it('WSI-28: the inbox\'s user id is the one for presence too — an XMPP session of the account gives it presence, while messages still go to the inbox', async () => {
+    await createUser(server, 'game', 'game-password');
+    const presenceBot = await connect(server, 'game', 'game-password', { resource: 'presence' });
+    try {
+      const pres = (from: string, type?: string) => (el: any) => el.is('presence') && el.attrs.from?.split('/')[0] === from && el.attrs.type === type;
+      await alice.send(xml('presence', { to: 'game@localhost', type: 'subscribe' }));
+      await presenceBot.inbox.next(pres(alice.bare, 'subscribe'), 5000);
+      await presenceBot.send(xml('presence', { to: alice.bare, type: 'subscribed' }));
+      const avail = await alice.inbox.next(pres('game@localhost', undefined), 5000);
+      assert.equal(avail.attrs.from, 'game@localhost/presence');
+      // The same identity still takes IM through the WSI: the message is in the inbox, not at the session.
+      await alice.send(xml('message', { to: 'game@localhost', type: 'chat' }, xml('body', {}, 'still the inbox')));
+      const r = await call(server, 'GET', `${base}/messages?wait=5&consume=1`, { token: TOKEN });
+      assert.deepEqual(r.body.messages.map((m: any) => m.body), ['still the inbox']);
+      await assert.rejects(presenceBot.inbox.next((el) => el.is('message'), 300));
+      // And what the consumer sends comes from that same account.
+      const s = await call(server, 'POST', `${base}/messages`, { token: TOKEN, body: { messages: [{ to: 'alice@localhost', body: 'same id' }] } });
+      assert.equal(s.body.results[0].status, 'accepted');
+      const m = await alice.inbox.next((el) => el.is('message') && el.getChildText('body') === 'same id');
+      assert.equal(m.attrs.from.split('/')[0], avail.attrs.from.split('/')[0]);
+    } finally {
+      await presenceBot.stop();
+    }
+  });
+
   it('serves an OpenAPI 3 document without authentication; every documented operation is served, and nothing else is', async () => {
     const r = await call(server, 'GET', '/wsi/localhost/openapi.json');
     assert.equal(r.status, 200);
@@ -159,5 +186,62 @@ describe('WSI Instant Inbox (REST/JSON)', function () {
     // REST errors carry the same machine-readable reasons as the SOAP faults.
     const e = await call(server, 'GET', `${base}/messages`, { token: OTHER });
     assert.deepEqual([e.status, e.body.reason], [403, 'forbidden']);
+  });
+});
+
+describe('WSI SendMessages: large content through the upload service (XEP-0363 storage, XEP-0066 URL)', function () {
+  this.timeout(20_000);
+  let server: TestServer;
+  let bob: TestClient;
+
+  before(async () => {
+    server = await startServer({ hosts: [], config: { hosts: [{ domain: 'localhost', registration: 'open', upload: { max_file_size: 8192 },
+      wsi: { inline_max_bytes: 1024, inboxes: [{ username: 'game', token_sha256: tokenDigest(TOKEN) }] } }] } });
+    await createUser(server, 'bob', 'bob-pass');
+    bob = await connect(server, 'bob', 'bob-pass');
+  });
+  after(async () => {
+    await bob?.stop();
+    await server?.stop();
+  });
+
+  it('sends content above inline_max_bytes as an out-of-band URL whose bytes are identical; small content stays inline; over the upload limit fails that message only', async () => {
+    const big = Buffer.alloc(4000);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 131 + 7) & 0xff;
+    const small = Buffer.from([0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0, 1]);
+    const r = await call(server, 'POST', `${base}/messages`, { token: TOKEN, body: { messages: [
+      { to: ['bob@localhost'], contentType: 'image/png', body: big.toString('base64') },
+      { to: ['bob@localhost'], contentType: 'image/gif', body: small.toString('base64') },
+      { to: ['bob@localhost', 'alice@localhost'], contentType: 'video/mp4', body: Buffer.alloc(9000).toString('base64') },
+      { to: ['bob@localhost'], body: 'after the files' },
+    ] } });
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.body.results.map((x: any) => [x.message, x.recipient, x.status, x.condition]), [
+      [0, 'bob@localhost', 'accepted', undefined],
+      [1, 'bob@localhost', 'accepted', undefined],
+      [2, 'bob@localhost', 'error', 'not-acceptable'],
+      [2, 'alice@localhost', 'error', 'not-acceptable'],
+      [3, 'bob@localhost', 'accepted', undefined],
+    ]);
+    const oob = await bob.inbox.next((el) => el.is('message') && !!el.getChild('x', 'jabber:x:oob'));
+    const url = oob.getChild('x', 'jabber:x:oob')!.getChildText('url')!;
+    // The text fallback is the URL itself, which clients that know OOB show as the file.
+    assert.equal(oob.getChildText('body'), url);
+    assert.equal(oob.getChild('wsi-content', 'urn:tern:wsi:0'), undefined);
+    assert.match(url, new RegExp(`^https://upload\\.localhost:${server.uploadPort}/upload/localhost/[A-Za-z0-9_-]+/message-0\\.png$`));
+    const got = await new Promise<{ status: number; type: string; bytes: Buffer }>((resolve, reject) => {
+      const u = new URL(url);
+      https.get({ host: '127.0.0.1', port: u.port, path: u.pathname, servername: u.hostname, ca: readFileSync(server.caFile), agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, type: String(res.headers['content-type']), bytes: Buffer.concat(chunks) }));
+      }).on('error', reject);
+    });
+    assert.equal(got.status, 200);
+    assert.equal(got.type, 'image/png');
+    assert.ok(got.bytes.equals(big), 'the downloaded bytes are the ones sent');
+    const inline = await bob.inbox.next((el) => el.is('message') && !!el.getChild('wsi-content', 'urn:tern:wsi:0'));
+    assert.ok(Buffer.from(inline.getChild('wsi-content', 'urn:tern:wsi:0')!.text(), 'base64').equals(small));
+    await bob.inbox.next((el) => el.is('message') && el.getChildText('body') === 'after the files');
   });
 });

@@ -31,7 +31,8 @@ function envelope(body: Element): string {
 }
 
 function send(res: ServerResponse, status: number, body: Element): void {
-  res.writeHead(status, { 'Content-Type': 'text/xml; charset=utf-8', 'Cache-Control': 'no-store' }).end(envelope(body));
+  // 413: the rest of the body was not read, so the connection cannot be reused.
+  res.writeHead(status, { 'Content-Type': 'text/xml; charset=utf-8', 'Cache-Control': 'no-store', ...(status === 413 ? { Connection: 'close' } : {}) }).end(envelope(body));
 }
 
 function fault(res: ServerResponse, code: 'Client' | 'Server' | 'VersionMismatch', message: string, reason: string, field?: string, status = 500): void {

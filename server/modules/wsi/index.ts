@@ -6,7 +6,10 @@
  * over the REST/JSON binding (gateways/wsi/http.ts, OpenAPI at /wsi/<host>/openapi.json) or the
  * SOAP 1.1 binding (gateways/wsi/soap.ts, WSDL at /wsi/<host>/<inbox>/soap?wsdl) on the HTTPS
  * listener, both calling one service (gateways/wsi/service.ts).
- * Errors that come back for messages the service sent are its per-recipient statuses.
+ * Errors that come back for messages the service sent are its per-recipient statuses. Large
+ * non-text content goes through the upload service (its `upload` service, XEP-0363 limits) as an
+ * XEP-0066 URL. WSI-28: the inbox is an ordinary account, so its JID is also its presence identity
+ * (an XMPP session of the account has presence as usual; messages still go to the inbox).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';

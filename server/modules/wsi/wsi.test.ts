@@ -1,7 +1,9 @@
 /**
  * WSI Instant Inbox over real HTTPS against a real Tern with real XMPP clients: messages to the
  * inbox are kept with sequence numbers until acknowledged, long-poll, SendMessages in its three
- * shapes with per-recipient statuses, binary content, and the authentication and request errors.
+ * shapes with per-recipient statuses, binary content (inline, and above wsi.inline_max_bytes
+ * through the upload service as an XEP-0066 URL), the authentication and request errors, the
+ * OpenAPI document, and WSI-28 (the inbox's account is its presence identity too).
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

@@ -62,6 +62,7 @@ export function openApi(serverUrl: string): unknown {
         InboxMessage: { type: 'object', required: ['seq', 'when', 'stanza', 'contentType', 'body'], properties: {
           seq: { type: 'integer' }, when: { type: 'integer', description: 'Arrival, ms since the epoch' }, from: { type: 'string' },
           contentType: { type: 'string' }, body: { type: 'string', description: 'Text for text/plain, else base64' }, subject: { type: 'string' },
+          url: { type: 'string', format: 'uri', description: 'A file the sender shared (XEP-0066 out-of-band URL)' },
           stanza: { type: 'string', description: 'The XMPP message as received' } } },
         GetMessagesResult: { type: 'object', required: ['messages', 'next', 'pending'], properties: { messages: { type: 'array', items: ref('InboxMessage') }, next: { type: 'integer' }, pending: { type: 'integer' } } },
         OutMessage: { type: 'object', required: ['to', 'body'], properties: {

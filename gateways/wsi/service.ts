@@ -32,7 +32,7 @@ export interface WsiServiceDeps {
 }
 
 /** One message as GetMessages returns it: the XMPP stanza, and its content decoded for consumers that do not read XMPP. */
-export interface MessageView extends InboxMessage { contentType: string; body: string; subject?: string }
+export interface MessageView extends InboxMessage { contentType: string; body: string; subject?: string; url?: string }
 export interface GetMessagesResult { messages: MessageView[]; next: number; pending: number }
 export interface GetOptions { max?: number; after?: number; waitS?: number; consume?: boolean }
 
@@ -67,7 +67,10 @@ function parseStanza(s: string): Element | undefined {
   return el;
 }
 
-/** text/plain from <body/>, or the carried type and its base64 from <wsi-content/> (WSI-12/36, receive side). */
+/**
+ * text/plain from <body/>, or the carried type and its base64 from <wsi-content/> (WSI-12/36,
+ * receive side); a file a client shared (XEP-0363 upload, XEP-0066 <x xmlns='jabber:x:oob'/>) as `url`.
+ */
 export function viewOf(m: InboxMessage): MessageView {
   const el = parseStanza(m.stanza);
   const carried = el?.getChild('wsi-content', WSI_NS);
@@ -76,6 +79,8 @@ export function viewOf(m: InboxMessage): MessageView {
     : { ...m, contentType: 'text/plain', body: el?.getChildText('body') ?? '' };
   const subject = el?.getChildText('subject');
   if (subject) v.subject = subject;
+  const url = el?.getChild('x', 'jabber:x:oob')?.getChildText('url')?.trim();
+  if (url) v.url = url;
   return v;
 }
 

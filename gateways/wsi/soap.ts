@@ -98,6 +98,7 @@ async function operate(svc: WsiService, inbox: string, op: ltx.Element): Promise
         e.append(xml('contentType', {}, m.contentType));
         e.append(xml('body', {}, m.body));
         if (m.subject !== undefined) e.append(xml('subject', {}, m.subject));
+        if (m.url !== undefined) e.append(xml('url', {}, m.url));
         e.append(xml('stanza', {}, m.stanza));
         out.append(e);
       }

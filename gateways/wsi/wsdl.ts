@@ -19,7 +19,7 @@ export function wsdl(location: string): string {
   const schema = [
     top('GetMessagesRequest', el('max', 'xsd:int', opt), el('after', 'xsd:long', opt), el('wait', 'xsd:int', opt), el('consume', 'xsd:boolean', opt)),
     named('InboxMessage', el('seq', 'xsd:long'), el('when', 'xsd:dateTime'), el('from', 'xsd:string', opt), el('contentType', 'xsd:string'),
-      el('body', 'xsd:string'), el('subject', 'xsd:string', opt), el('stanza', 'xsd:string')),
+      el('body', 'xsd:string'), el('subject', 'xsd:string', opt), el('url', 'xsd:anyURI', opt), el('stanza', 'xsd:string')),
     top('GetMessagesResponse', el('message', 'tns:InboxMessage', many), el('next', 'xsd:long'), el('pending', 'xsd:long')),
     named('OutMessage', el('to', 'xsd:string', ' maxOccurs="unbounded"'), el('contentType', 'xsd:string', opt), el('body', 'xsd:string'), el('subject', 'xsd:string', opt)),
     top('SendMessagesRequest', el('message', 'tns:OutMessage', ' maxOccurs="unbounded"'), el('waitMs', 'xsd:int', opt)),

@@ -79,6 +79,7 @@ describe('WSI Instant Inbox (SOAP 1.1, npm soap client)', function () {
     const seqs = all.map((m) => Number(m.seq));
     assert.ok(seqs[0]! < seqs[1]! && seqs[1]! < seqs[2]!);
     assert.match(all[0].stanza, /<body>good game<\/body>/);
+    assert.equal(all[0].url, undefined);
     r = await game.call('GetMessages', { max: 2 });
     assert.deepEqual(list(r.message).map((m: any) => Number(m.seq)), seqs.slice(0, 2));
     assert.equal(Number(r.next), seqs[1]);
@@ -117,6 +118,23 @@ describe('WSI Instant Inbox (SOAP 1.1, npm soap client)', function () {
     const c = img.getChild('wsi-content', 'urn:tern:wsi:0')!;
     assert.equal(c.attrs.type, 'image/png');
     assert.ok(Buffer.from(c.text(), 'base64').equals(PNG), 'the image bytes arrive identical');
+  });
+
+  it('receives any MIME type (WSI-12): an image from another inbox arrives byte for byte; a file a client shared arrives as its URL', async () => {
+    const other = await soapClient(server, 'other', OTHER);
+    const sent = await other.call('SendMessages', { message: [{ to: ['game@localhost'], contentType: 'image/png', body: PNG.toString('base64'), subject: 'screenshot' }] });
+    assert.equal(list<any>(sent.result)[0].status, 'accepted');
+    const url = 'https://upload.example.org/upload/abc/board.png';
+    await alice.send(xml('message', { to: 'game@localhost', type: 'chat' }, xml('body', {}, url), xml('x', { xmlns: 'jabber:x:oob' }, xml('url', {}, url))));
+    let got: any[] = [];
+    for (let i = 0; i < 50 && got.length < 2; i++) {
+      got = list((await game.call('GetMessages', { wait: 2 })).message);
+      if (got.length < 2) await new Promise((res) => setTimeout(res, 50));
+    }
+    assert.deepEqual(got.map((m) => [m.from, m.contentType, m.subject]), [['other@localhost/wsi', 'image/png', 'screenshot'], [alice.jid, 'text/plain', undefined]]);
+    assert.ok(Buffer.from(got[0].body, 'base64').equals(PNG), 'the image bytes arrive identical');
+    assert.equal(got[1].url, url);
+    await game.call('Acknowledge', { upTo: Number(got[1].seq) });
   });
 
   it('faults: bad credentials (401, Client), another inbox (403), a malformed request names the field (500, Client)', async () => {

@@ -10,9 +10,12 @@
  * Addressing (WSI-11): `xmpp:` / `im:` URIs and bare JIDs; `tel:` and +E.164 numbers through the
  * msisdn service when it is loaded. `sip:` is not supported yet (the CPIM gateway has no service).
  *
- * Content (WSI-12/36): text/plain becomes <body/>. Any other type is carried as
- * <wsi-content xmlns='urn:tern:wsi:0' type='…'>base64</wsi-content> plus a <body/> text fallback
- * naming the type (a Tern-specific element; standard clients show the fallback).
+ * Content (WSI-12/36): text/plain becomes <body/>. Any other type, when it is larger than
+ * wsi.inline_max_bytes and the host has the upload service, is stored there as the inbox's file
+ * (XEP-0363's limits and quota) and sent as an XEP-0066 out-of-band URL whose <body/> is the URL
+ * itself (the text fallback, which clients such as Conversations display inline); smaller content,
+ * or without the upload service, is carried as <wsi-content xmlns='urn:tern:wsi:0' type='…'>
+ * base64</wsi-content> plus a <body/> text fallback naming the type (a Tern-specific element).
  *
  * Status: the message is routed from the inbox's full JID <inbox>@<host>/wsi with a unique id; an
  * error that comes back to that id (local refusals come back at once; a remote server's after a
@@ -94,11 +97,22 @@ export async function resolveRecipient(addr: string, msisdn?: { normalise(s: str
   return jid;
 }
 
-/** The XMPP message for one recipient. */
-export function buildMessage(m: OutMessage, from: string, to: string, id: string): Element {
+export const NS_OOB = 'jabber:x:oob';
+
+/** A name for uploaded content: the message's index and an extension from the media subtype. */
+export function fileNameFor(m: OutMessage, index: number): string {
+  const sub = /\/([a-z0-9]{1,10})(?:[+;\s]|$)/i.exec(m.contentType)?.[1]?.toLowerCase() ?? 'bin';
+  return `message-${index}.${sub}`;
+}
+
+/** The XMPP message for one recipient; `url` when the content was uploaded. */
+export function buildMessage(m: OutMessage, from: string, to: string, id: string, url?: string): Element {
   const msg = xml('message', { type: 'chat', from, to, id });
   if (m.subject !== undefined) msg.append(xml('subject', {}, m.subject));
-  if (isText(m.contentType)) {
+  if (url !== undefined) {
+    msg.append(xml('body', {}, url));
+    msg.append(xml('x', { xmlns: NS_OOB }, xml('url', {}, url), xml('desc', {}, `${m.contentType}, ${Buffer.from(m.body, 'base64').length} bytes`)));
+  } else if (isText(m.contentType)) {
     msg.append(xml('body', {}, m.body));
   } else {
     const bytes = Buffer.from(m.body, 'base64').length;

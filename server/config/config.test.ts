@@ -75,7 +75,7 @@ describe('config', () => {
             cache_max_entries: 10_000, lookup_timeout_ms: 5000,
           },
           sip_gateway: { enabled: false, domain: 'sip.localhost', outbound_proxy: null, outbound_transport: 'udp', presence: true, route_remote: false },
-          wsi: { inboxes: [], requests_per_minute: 120, max_pending: 10_000, max_request_bytes: 1024 * 1024, max_recipients: 100, max_wait_s: 60 },
+          wsi: { inboxes: [], requests_per_minute: 120, max_pending: 10_000, max_request_bytes: 1024 * 1024, max_recipients: 100, max_wait_s: 60, inline_max_bytes: 8192 },
         }],
         data_dir: path.join(dir, 'data'),
         listeners: {

@@ -200,6 +200,8 @@ const hostSchema = z.strictObject({
     max_recipients: int(1, 10_000).default(100),
     /** Longest long-poll wait (GetMessages ?wait=), seconds. */
     max_wait_s: int(0, 300).default(60),
+    /** Non-text content larger than this many bytes goes through the upload service as an XEP-0066 URL (when it is on); smaller is inline. */
+    inline_max_bytes: int(0, 16 * 1024 * 1024).default(8192),
   }),
   /** Phone numbers as addresses (gateways/msisdn): a jabber:iq:gateway service on msisdn.<domain> (unless set). */
   msisdn: section({

@@ -1,9 +1,8 @@
 /**
  * Phone numbers across operators, over real federation (issue 8 "Done when"): three Tern servers
  * on loopback — a.test, b.test and c.test — each its own process with its own directory, joined by
- * s2s (RFC 6120; XEP-0220 dialback, the default allow_dialback policy). `s2s.domains` overrides
- * send each server's streams for the others and their msisdn.<domain> services to the peers'
- * loopback ports, picked up front with freePort(). ENUM answers come from a real dnsmasq.
+ * s2s (RFC 6120; XEP-0220 dialback, the default allow_dialback policy) through startFederation
+ * (test/harness/federation.ts). ENUM answers come from a real dnsmasq.
  *   A: a user resolves numbers of B's users by the prefix table (+336 → b.test, then an s2s
  *      jabber:iq:gateway query from a.test to msisdn.b.test) and by ENUM (E2U+xmpp), and messages
  *      them by JID and by +CC…@msisdn.a.test.
@@ -15,9 +14,9 @@
 import assert from 'node:assert/strict';
 import { connect, createUser, errorCondition, type Element, type TestClient, xml } from '../../../test/harness/clients.js';
 import { type Dnsmasq, startDnsmasq } from '../../../test/harness/dnsmasq.js';
-import { CERTS_DIR, startServer, type TestServer } from '../../../test/harness/server.js';
+import { startFederation } from '../../../test/harness/federation.js';
+import { CERTS_DIR, type TestServer } from '../../../test/harness/server.js';
 import path from 'node:path';
-import { freePort } from '../../../s2s/testing/prosody.js';
 import { enumDomain } from '../../../gateways/msisdn/enum.js';
 
 const GW = 'jabber:iq:gateway';
@@ -57,27 +56,19 @@ for (const mode of ['dialback', 'certificates'] as const) describe(`msisdn acros
     dns = await startDnsmasq(['e164.arpa'], [
       { name: enumDomain(ENUM_BOB, 'e164.arpa'), order: 10, preference: 10, flags: 'u', service: 'E2U+xmpp', regexp: '!^\\+49(.*)$!xmpp:bob@b.test!' },
     ]);
-    const ports = { 'a.test': await freePort(), 'b.test': await freePort(), 'c.test': await freePort() };
-    /** s2s overrides for every other server and its msisdn service (dialback verifies both). */
-    const s2s = (self: keyof typeof ports) => ({
-      // certificates: every server trusts the one test CA, so streams authenticate by SASL EXTERNAL
-      // (XEP-0178) with the host's certificate, which also names msisdn.<domain>.
-      ...(mode === 'certificates' ? { ca_files: [path.join(CERTS_DIR, 'tern-local-ca.crt')] } : {}),
-      domains: Object.fromEntries(Object.entries(ports).filter(([d]) => d !== self)
-        .flatMap(([d, port]) => [[d, { host: '127.0.0.1', port }], [`msisdn.${d}`, { host: '127.0.0.1', port }]])),
-    });
-    const start = (domain: keyof typeof ports, msisdn: Record<string, unknown>) => startServer({
-      domain,
-      config: {
-        listeners: { s2s: { port: ports[domain] } },
-        s2s: s2s(domain),
-        hosts: [{ domain, registration: 'open', msisdn }],
-      },
-    });
-    // One after the other: the first start creates the shared test CA.
-    b = await start('b.test', { allowed_peers: ['a.test'], enum_suffixes: [] });
-    c = await start('c.test', { allowed_peers: ['a.test'], peer_lookups_per_minute: 3, enum_suffixes: [], prefixes: [{ prefix: '+336', domain: 'b.test' }] });
-    a = await start('a.test', { prefixes: [{ prefix: '+336', domain: 'b.test' }], enum_servers: [dns.server], lookup_timeout_ms: 15_000 });
+    const msisdn = {
+      'b.test': { allowed_peers: ['a.test'], enum_suffixes: [] },
+      'c.test': { allowed_peers: ['a.test'], peer_lookups_per_minute: 3, enum_suffixes: [], prefixes: [{ prefix: '+336', domain: 'b.test' }] },
+      'a.test': { prefixes: [{ prefix: '+336', domain: 'b.test' }], enum_servers: [dns.server], lookup_timeout_ms: 15_000 },
+    };
+    // Each server's streams for the others and their msisdn.<domain> services go to the peers'
+    // loopback ports. certificates: every server trusts the one test CA, so streams authenticate
+    // by SASL EXTERNAL (XEP-0178) with the host's certificate, which also names msisdn.<domain>.
+    ({ 'a.test': a, 'b.test': b, 'c.test': c } = await startFederation(['b.test', 'c.test', 'a.test'] as const, {
+      config: (domain) => ({ hosts: [{ domain, registration: 'open', msisdn: msisdn[domain] }] }),
+      alsoAt: (domain) => [`msisdn.${domain}`],
+      ...(mode === 'certificates' ? { s2s: { ca_files: [path.join(CERTS_DIR, 'tern-local-ca.crt')] } } : {}),
+    }));
     await createUser(a, 'alice', 'alice-pass');
     await createUser(b, 'bob', 'bob-pass');
     await createUser(b, 'dave', 'dave-pass');

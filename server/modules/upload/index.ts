@@ -11,7 +11,7 @@ import { defineModule, map } from '../../core/module.js';
 import { xml } from '../../core/stanza.js';
 import { FileStore } from './files.js';
 import { uploadHandler } from './http.js';
-import { handleStanza, type SlotDeps } from './service.js';
+import { handleStanza, storeFile, type SlotDeps } from './service.js';
 import { type FileRecord, type Slot, SlotRateLimit } from './slots.js';
 
 export default defineModule({
@@ -63,6 +63,8 @@ export default defineModule({
         }, (err) => ctx.log.error({ err }, 'upload request failed'));
       },
     });
+
+    ctx.provide('upload', { storeFile: (owner, file) => storeFile(deps, files, owner, file) });
 
     const prefix = `/upload/${ctx.host}/`;
     const route = https.route(prefix, uploadHandler({

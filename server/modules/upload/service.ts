@@ -6,9 +6,24 @@
 import { randomBytes } from 'node:crypto';
 import xml, { type Element } from '@xmpp/xml';
 import { StanzaError } from '../../core/errors.js';
-import type { Jid } from '../../core/jid.js';
+import { Readable } from 'node:stream';
+import { Jid } from '../../core/jid.js';
+import type { FileStore } from './files.js';
 import { errorElement, iqPayload } from '../../core/stanza.js';
-import { NS_UPLOAD, parseRequest, type Slot, type SlotRateLimit, tryLater, UploadError } from './slots.js';
+import { NS_UPLOAD, parseRequest, type Slot, type SlotRateLimit, type SlotRequest, sanitizeFilename, tooLarge, tryLater, UploadError, validMediaType } from './slots.js';
+
+declare module '../../core/module.js' {
+  interface Services { upload: UploadService }
+}
+
+/** For other modules (the WSI gateway): files stored for a user of the host as if uploaded through a slot. */
+export interface UploadService {
+  /**
+   * Stores `bytes` under a slot opened for `owner` (the same size limit, quota and rate as a
+   * XEP-0363 request, and the same StanzaErrors); resolves with the GET URL.
+   */
+  storeFile(owner: string, file: { filename: string; contentType: string; bytes: Buffer }): Promise<string>;
+}
 
 const NS_INFO = 'http://jabber.org/protocol/disco#info';
 const NS_ITEMS = 'http://jabber.org/protocol/disco#items';
@@ -44,9 +59,16 @@ export function discoInfo(domain: string, maxFileSize: number): Element {
 }
 
 export async function requestSlot(d: SlotDeps, from: Jid, req: Element): Promise<Element> {
+  const { slot, url } = await openSlot(d, from, parseRequest(req, d.options.max_file_size));
+  return xml('slot', { xmlns: NS_UPLOAD },
+    xml('put', { url }, xml('header', { name: 'Authorization' }, slot.token)),
+    xml('get', { url }));
+}
+
+/** A slot for `ask` (§4) under the §5 checks: who, rate, quota; with its PUT/GET URL. */
+export async function openSlot(d: SlotDeps, from: Jid, ask: SlotRequest): Promise<{ slot: Slot; url: string }> {
   // §5 forbidden: the service is for the accounts of its host.
   if (from.domain !== d.host || !from.local) throw new StanzaError('forbidden', 'only users of this server may upload');
-  const ask = parseRequest(req, d.options.max_file_size);
   const now = d.now();
   const retry = d.rate.take(from.local, now);
   if (retry !== undefined) throw tryLater('too many upload requests; try again later', retry);
@@ -67,9 +89,7 @@ export async function requestSlot(d: SlotDeps, from: Jid, req: Element): Promise
   const slot: Slot = { ...ask, id, owner: from.local, token: randomBytes(24).toString('base64url'), expires: now + d.options.slot_lifetime_s * 1000 };
   d.slots.set(id, slot);
   const url = `${base}/upload/${encodeURIComponent(d.host)}/${id}/${encodeURIComponent(slot.filename)}`;
-  return xml('slot', { xmlns: NS_UPLOAD },
-    xml('put', { url }, xml('header', { name: 'Authorization' }, slot.token)),
-    xml('get', { url }));
+  return { slot, url };
 }
 
 /** The error reply, with the §5 element when there is one. */
@@ -112,4 +132,21 @@ export async function handleStanza(d: SlotDeps, stanza: Element, from: Jid): Pro
     if (err instanceof StanzaError) return errorFor(stanza, err);
     throw err;
   }
+}
+
+/** UploadService.storeFile: a slot, then the bytes written as its PUT would write them. */
+export async function storeFile(d: SlotDeps, files: FileStore, owner: string, file: { filename: string; contentType: string; bytes: Buffer }): Promise<string> {
+  const size = file.bytes.length;
+  if (size > d.options.max_file_size) throw tooLarge(d.options.max_file_size);
+  if (size === 0 || !validMediaType(file.contentType)) throw new StanzaError('bad-request', 'an empty file or a bad media type');
+  const { slot, url } = await openSlot(d, Jid.of(owner, d.host), { filename: sanitizeFilename(file.filename), size, contentType: file.contentType });
+  // The slot stays open while the bytes are written, so the quota counts them meanwhile.
+  try {
+    const n = await files.receive(slot.id, Readable.from([file.bytes]), size);
+    if (n !== size) throw new Error(`stored ${n} of ${size} bytes`);
+    await files.commit(slot.id, { owner, filename: slot.filename, size, type: file.contentType, created: d.now() });
+  } finally {
+    d.slots.delete(slot.id);
+  }
+  return url;
 }

@@ -3,16 +3,24 @@
  * hosts[].wsi.inboxes take every message addressed to them (from local users, and through the same
  * router path from federated users and the SIP gateway) into a durable, sequenced inbox
  * (gateways/wsi/inbox.ts) instead of ordinary delivery; a web service reads it and sends messages
- * over the REST/JSON binding on the HTTPS listener (gateways/wsi/http.ts, send.ts).
- * Errors that come back for messages the service sent are its per-recipient statuses.
+ * over the REST/JSON binding (gateways/wsi/http.ts, OpenAPI at /wsi/<host>/openapi.json) or the
+ * SOAP 1.1 binding (gateways/wsi/soap.ts, WSDL at /wsi/<host>/<inbox>/soap?wsdl) on the HTTPS
+ * listener, both calling one service (gateways/wsi/service.ts).
+ * Errors that come back for messages the service sent are its per-recipient statuses. Large
+ * non-text content goes through the upload service (its `upload` service, XEP-0363 limits) as an
+ * XEP-0066 URL. WSI-28: the inbox is an ordinary account, so its JID is also its presence identity
+ * (an XMPP session of the account has presence as usual; messages still go to the inbox).
  */
 import { createHash, randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { Priority, HANDLED, type HookResult, type StanzaEvent } from '../../core/events.js';
+import { StanzaError } from '../../core/errors.js';
 import { Jid } from '../../core/jid.js';
 import { archive, defineModule } from '../../core/module.js';
 import { createInbox } from '../../../gateways/wsi/inbox.js';
-import { wsiHandler, type RecipientStatus } from '../../../gateways/wsi/http.js';
-import { buildMessage, resolveRecipient } from '../../../gateways/wsi/send.js';
+import { wsiHandler } from '../../../gateways/wsi/http.js';
+import { createWsiService, type RecipientStatus } from '../../../gateways/wsi/service.js';
+import { buildMessage, fileNameFor, isText, resolveRecipient } from '../../../gateways/wsi/send.js';
 
 const RESOURCE = 'wsi';
 
@@ -71,31 +79,41 @@ export default defineModule({
       return;
     }
     const prefix = `/wsi/${ctx.host}/`;
-    const route = https.route(prefix, wsiHandler({
-      prefix,
+    const service = createWsiService({
       tokens,
       inbox,
       now: Date.now,
-      log: ctx.log,
       limits: { requestsPerMinute: o.requests_per_minute, maxRequestBytes: o.max_request_bytes, maxRecipients: o.max_recipients, maxWaitS: o.max_wait_s },
       send: async (user, req) => {
         const from = Jid.of(user, ctx.host, RESOURCE).toString();
         const msisdn = ctx.services.maybe('msisdn');
         const jobs: Array<Promise<RecipientStatus>> = [];
+        const upload = ctx.services.maybe('upload');
         req.messages.forEach((m, i) => {
+          // Large non-text content is stored once per message, whatever its number of recipients.
+          const bytes = isText(m.contentType) ? undefined : Buffer.from(m.body, 'base64');
+          const stored = upload && bytes && bytes.length > o.inline_max_bytes
+            ? upload.storeFile(user, { filename: fileNameFor(m, i), contentType: m.contentType, bytes })
+              .catch((err: unknown) => { if (err instanceof StanzaError) return { condition: err.condition }; throw err; })
+            : undefined;
           for (const recipient of m.to) {
             jobs.push((async (): Promise<RecipientStatus> => {
+              const url = await stored;
+              if (typeof url === 'object') return { message: i, recipient, status: 'error', condition: url.condition };
               const target = await resolveRecipient(recipient, msisdn);
               if (!(target instanceof Jid)) return { message: i, recipient, status: 'error', condition: target.condition };
               const jid = target.toString();
-              const cond = await sendOne(from, jid, (id) => buildMessage(m, from, jid, id), req.waitMs);
+              const cond = await sendOne(from, jid, (id) => buildMessage(m, from, jid, id, url), req.waitMs);
               return cond === undefined ? { message: i, recipient, jid, status: 'accepted' } : { message: i, recipient, jid, status: 'error', condition: cond };
             })());
           }
         });
         return Promise.all(jobs);
       },
-    }));
+    });
+    // WSDL addresses and the OpenAPI server URL: the operator's public URL, else the host asked for.
+    const base = (req: IncomingMessage) => https.publicUrl?.replace(/\/$/, '') ?? `https://${req.headers.host ?? `${ctx.host}:${https.port}`}`;
+    const route = https.route(prefix, wsiHandler(service, prefix, base, ctx.log));
     ctx.onUnload(() => route.dispose());
   },
 });

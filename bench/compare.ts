@@ -73,7 +73,8 @@ interface Entry { server: ServerName; scenario: string; variant: string; params:
 const say = (s: string) => process.stdout.write(`${s}\n`);
 
 export async function compare(o: CompareOptions): Promise<Entry[]> {
-  const users = o.idleN + 100;
+  // idle also logs in 20 warm-up users after its N; the offline scenario uses the last two.
+  const users = Math.max(o.idleN + 20, o.loginN, 2 * o.pairs, o.occupants) + 2;
   const entries: Entry[] = [];
   const t0 = performance.now();
   for (const name of o.servers) {

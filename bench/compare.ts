@@ -22,7 +22,7 @@ export type Scenario = (typeof SCENARIOS)[number];
 export interface CompareOptions {
   servers: ServerName[];
   scenarios: Scenario[];
-  idleN: number; loginN: number; pairs: number; satS: number; rateS: number; rates: number[]; mucS: number; occupants: number; offlineN: number; warmupS: number;
+  idleN: number; loginN: number; settleS: number; holdS: number; drainS: number; pairs: number; satS: number; rateS: number; rates: number[]; mucS: number; occupants: number; offlineN: number; warmupS: number;
   out: string;
 }
 
@@ -41,15 +41,18 @@ export function options(argv: string[], mode: 'compare' | 'load'): CompareOption
     servers: list('servers', allServers, mode === 'load' ? ['tern', 'tern-nondurable'] : ['tern', 'tern-nondurable', 'prosody', 'ejabberd']),
     scenarios: list('scenarios', SCENARIOS, SCENARIOS),
     idleN: num('idle-n', 5000, 1000),
-    loginN: num('login-n', 2000, 1000),
+    loginN: num('login-n', 2000, 500),
     pairs: num('pairs', 200, 200),
-    satS: num('duration', 15, 4),
-    rateS: num('rate-duration', 20, 4),
+    satS: num('duration', 15, 3),
+    rateS: num('rate-duration', 20, 3),
     rates: (get('rates') ?? '2000,10000').split(',').map(Number),
-    mucS: num('muc-duration', 15, 4),
+    mucS: num('muc-duration', 15, 3),
     occupants: num('occupants', 50, 50),
     offlineN: num('offline-n', 10_000, 10_000),
     warmupS: num('warmup', 3, 1),
+    settleS: num('settle', 5, 3),
+    holdS: num('hold', 5, 1),
+    drainS: num('drain', 10, 5),
     out: get('out') ?? path.join(RUN, `results-${new Date().toISOString().replace(/[:.]/g, '-')}.json`),
   };
 }
@@ -98,19 +101,19 @@ export async function compare(o: CompareOptions): Promise<Entry[]> {
     };
     say(`# ${name}`);
     try {
-      // tern-nondurable exists for the durable/non-durable throughput ratio: 1:1 saturation only.
-      const wanted = name === 'tern-nondurable' ? o.scenarios.filter((s) => s === 'chat-sat') : o.scenarios;
+      // tern-nondurable (MAM off) exists for the durable/non-durable ratio: 1:1 traffic only.
+      const wanted = name === 'tern-nondurable' ? o.scenarios.filter((s) => s === 'chat-sat' || s === 'chat-rate') : o.scenarios;
       for (const sc of wanted) {
         if (sc === 'idle') {
           await fresh();
-          await run('idle', `${o.idleN} conns`, { n: o.idleN, conc: 100, settleS: 5, holdS: 5, warmup: 20, first: 1 });
+          await run('idle', `${o.idleN} conns`, { n: o.idleN, conc: 100, settleS: o.settleS, holdS: o.holdS, warmup: 20, first: 1 });
         } else if (sc === 'login') {
           await fresh();
           for (const mechanism of ['PLAIN', 'SCRAM-SHA-1']) await run('login', mechanism, { n: o.loginN, conc: 50, mechanism, first: 1 });
         } else if (sc === 'chat-sat') {
           await run('chat-sat', `${o.pairs} pairs w10`, { pairs: o.pairs, window: 10, warmupS: o.warmupS, durationS: o.satS, drainS: 5, pad: 64, rate: 0, first: 1 });
         } else if (sc === 'chat-rate') {
-          for (const rate of o.rates) await run('chat-rate', `${rate}/s`, { pairs: o.pairs, window: 0, warmupS: 0, durationS: o.rateS, drainS: 10, pad: 64, rate, first: 1 });
+          for (const rate of o.rates) await run('chat-rate', `${rate}/s`, { pairs: o.pairs, window: 0, warmupS: 0, durationS: o.rateS, drainS: o.drainS, pad: 64, rate, first: 1 });
         } else if (sc === 'muc') {
           for (const window of [1, 10]) await run('muc', `w${window}`, { occupants: o.occupants, window, warmupS: o.warmupS, durationS: o.mucS, pad: 64, first: 1 });
         } else if (sc === 'offline') {
@@ -185,6 +188,10 @@ export function table(entries: Entry[]): string {
   const m0 = METRICS.find((m) => m.scenario === 'chat-sat')!;
   const d = val('tern', m0), nd = val('tern-nondurable', m0);
   rows.push(`| 1:1 msgs/s, Tern with MAM on / off | ${fmt(d)} / ${fmt(nd)} | | | ${d !== null && nd ? `${(d / nd).toFixed(2)} durable/non-durable` : '–'} | ≥ 0.5 | ${d !== null && nd ? (d / nd >= 0.5 ? 'yes' : '**no**') : ''} |`);
+  for (const m of METRICS.filter((x) => x.scenario === 'chat-rate' && x.check)) {
+    const v = val('tern-nondurable', m);
+    if (v !== null) rows.push(`| ${m.label}, Tern with MAM off | ${fmt(v)}${other('tern-nondurable', m)} | | | | ${m.target} | ${m.check!(v, null, entries) ? 'yes' : '**no**'} |`);
+  }
   const failures = entries.filter((e) => e.result.error || Number(e.result.lost) > 0 || Number(e.result.errors) > 0 || Number(e.result.message_errors) > 0);
   const notes = failures.map((e) => `- ${e.server} ${e.scenario} ${e.variant}: ${e.result.error ?? `lost ${e.result.lost ?? 0}, errors ${e.result.errors ?? e.result.message_errors ?? 0} ${JSON.stringify(e.result.error_samples ?? e.result.error_sample ?? '')}`}`);
   return `${rows.join('\n')}\n(oN: machine-wide other CPU, % of one core, during that measurement; a large N means a contaminated run)${notes.length ? `\n\nproblems:\n${notes.join('\n')}` : ''}`;

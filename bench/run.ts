@@ -4,18 +4,18 @@
  *
  * The load comparison of issue 11 (bench/compare.ts, generator in bench/load/, servers in
  * bench/servers.ts and bench/peers/), never part of `npm test`:
- *   npm run bench -- compare [options]   Tern (MAM on, and MAM off for chat-sat), Prosody 0.12 and
+ *   npm run bench -- compare [options]   Tern (MAM on; MAM off for 1:1 traffic), Prosody 0.12 and
  *                                        ejabberd 23.01, each pinned to CPU 0, generator on CPU 1;
  *                                        table with Tern/ejabberd ratios and the targets, plus JSON
  *                                        (~12 min in full, ~3 min with --quick)
  *   npm run bench -- load [options]      the same scenarios against Tern only (MAM on and off)
  * Options:
- *   --quick                  short durations and sizes (idle 1,000 conns, 1,000 logins, 4 s windows)
+ *   --quick                  short durations and sizes (idle 1,000 conns, 500 logins, 3 s windows)
  *   --servers a,b            of tern, tern-nondurable, prosody, ejabberd
  *   --scenarios a,b          of idle, login, chat-sat, chat-rate, muc, offline
  *   --idle-n N (5000)  --login-n N (2000)  --pairs N (200)  --occupants N (50)  --offline-n N (10000)
  *   --duration S (15, chat-sat)  --rate-duration S (20)  --rates 2000,10000  --muc-duration S (15)
- *   --warmup S (3)  --out FILE (default $TERN_BENCH_RUN/results-DATE.json)
+ *   --warmup S (3)  --settle S (5)  --hold S (5)  --drain S (10)  --out FILE (default $TERN_BENCH_RUN/results-DATE.json)
  * Environment: TERN_BENCH_RUN (/tmp/tern-bench-run: server state, account templates, results),
  * TERN_BENCH_SERVER_CPU (0), TERN_BENCH_GEN_CPU (1), TERN_BENCH_LOG (Tern's log level, warn).
  * Ports: Tern 36222, Prosody 16222, ejabberd 26222 (node ternbench@localhost), loopback only.
@@ -47,7 +47,7 @@ const benchmarks: Benchmark[] = [
   },
   {
     name: 'load', explicit: true,
-    description: 'issue 11: the load scenarios against Tern only (MAM on; MAM off for 1:1 saturation)',
+    description: 'issue 11: the load scenarios against Tern only (MAM on; MAM off for 1:1 traffic)',
     run: async (argv) => { await compare(options(argv, 'load')); },
   },
 ];

@@ -105,7 +105,8 @@ export async function bootTernForLoad(o: LoadTernOptions): Promise<{ pid: number
       c2s_direct_tls: { enabled: false }, http_upload: { enabled: false }, s2s: { enabled: false }, component: { enabled: false },
     },
     limits: { max_connections_per_ip: 1_000_000 },
-    tls: { certs_dir: path.join(dir, 'certs') },
+    // Kept between starts: generating the self-signed certificates is not what we measure.
+    tls: { certs_dir: path.join(o.runDir, 'certs') },
     log: { level: process.env.TERN_BENCH_LOG ?? 'warn', format: 'json' },
   };
   writeFileSync(path.join(dir, 'tern.yml'), JSON.stringify(cfg));

@@ -143,7 +143,7 @@ function summary(scenario: string, r: Result): string {
   switch (scenario) {
     case 'idle': return `${r.kib_per_conn} KiB/conn (${r.connected}/${r.n} connected, ${r.errors} errors, RSS ${r.rss_before_kib}→${r.rss_after_kib} KiB), other ${r.other_cpu_pct}%`;
     case 'login': return `${r.logins_per_s} logins/s (${r.ok} ok, ${r.errors} errors${Number(r.errors) ? ` ${JSON.stringify(r.error_samples)}` : ''}); ${cpu}`;
-    case 'chat-sat': return `${r.msgs_per_s} msgs/s, lost ${r.lost}, errors ${r.message_errors}, closed ${r.connections_closed}; ${cpu}`;
+    case 'chat-sat': return `${r.msgs_per_s} msgs/s, undelivered after drain ${r.undelivered_after_drain}, errors ${r.message_errors}, closed ${r.connections_closed}; ${cpu}`;
     case 'chat-rate': return `p50 ${lat?.p50_ms} p99 ${lat?.p99_ms} max ${lat?.max_ms} ms, sent ${r.sent} lost ${r.lost}, errors ${r.message_errors}; ${cpu}`;
     case 'muc': return `${r.fanout_stanzas_per_s} stanzas/s (${r.room_msgs_per_s} room msgs/s, p99 ${lat?.p99_ms} ms), errors ${r.message_errors}; ${cpu}`;
     case 'offline': return `${r.delivered}/${r.messages} delivered, login→last ${r.login_to_last_s} s (stored at ${r.stored_per_s}/s, ${r.send_errors} send errors); ${cpu}`;
@@ -192,7 +192,7 @@ export function table(entries: Entry[]): string {
     const v = val('tern-nondurable', m);
     if (v !== null) rows.push(`| ${m.label}, Tern with MAM off | ${fmt(v)}${other('tern-nondurable', m)} | | | | ${m.target} | ${m.check!(v, null, entries) ? 'yes' : '**no**'} |`);
   }
-  const failures = entries.filter((e) => e.result.error || Number(e.result.lost) > 0 || Number(e.result.errors) > 0 || Number(e.result.message_errors) > 0);
-  const notes = failures.map((e) => `- ${e.server} ${e.scenario} ${e.variant}: ${e.result.error ?? `lost ${e.result.lost ?? 0}, errors ${e.result.errors ?? e.result.message_errors ?? 0} ${JSON.stringify(e.result.error_samples ?? e.result.error_sample ?? '')}`}`);
+  const failures = entries.filter((e) => e.result.error || Number(e.result.lost) > 0 || Number(e.result.undelivered_after_drain) > 0 || Number(e.result.errors) > 0 || Number(e.result.message_errors) > 0);
+  const notes = failures.map((e) => `- ${e.server} ${e.scenario} ${e.variant}: ${e.result.error ?? `lost ${e.result.lost ?? 0}, undelivered after drain ${e.result.undelivered_after_drain ?? 0}, errors ${e.result.errors ?? e.result.message_errors ?? 0} ${JSON.stringify(e.result.error_samples ?? e.result.error_sample ?? '')}`}`);
   return `${rows.join('\n')}\n(oN: machine-wide other CPU, % of one core, during that measurement; a large N means a contaminated run)${notes.length ? `\n\nproblems:\n${notes.join('\n')}` : ''}`;
 }

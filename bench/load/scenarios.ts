@@ -220,7 +220,8 @@ export async function chat(o: Common, mode: 'sat' | 'rate', p: ChatOptions): Pro
     Object.assign(res, { window: p.window, msgs_per_s: round(inWindow / cpu.wall_s, 1), delivered_in_window: inWindow, latency: lat.stats(), ...cpu });
     const t = performance.now();
     while (received < sent && performance.now() - t < p.drainS * 1000) await sleep(50);
-    Object.assign(res, { sent, delivered: received, lost: sent - received });
+    // Not lost: the window's backlog (up to senders × window) still queued after the drain.
+    Object.assign(res, { sent, delivered: received, undelivered_after_drain: sent - received });
   } else {
     let idx = 0, offered = 0;
     const t0 = performance.now();

@@ -79,6 +79,22 @@ export function sipUserToJid(user: string, domain: string, gateway: string): Jid
   return Jid.of(escapeLocal(`${user}%${domain}`), gateway);
 }
 
+/**
+ * The gateway JID of a `sip:`/`sips:` URI (RFC 7247 §5.1: the user part and the host; the port,
+ * parameters and headers are not carried), or undefined when it is not a SIP URI with a user part
+ * or does not make a valid JID.
+ */
+export function sipUriToJid(uri: string, gateway: string): Jid | undefined {
+  const u = parseSipUri(uri.trim());
+  if (!u?.user || u.host.startsWith('[')) return undefined;
+  try {
+    return sipUserToJid(u.user, u.host, gateway);
+  } catch (err) {
+    if (err instanceof JidError) return undefined;
+    throw err;
+  }
+}
+
 export function sipUriOf(user: string, domain: string): string {
   return `sip:${encodeURIComponent(user).replace(/%(2[146-9A-C]|3[BDF]|7E|24|26)/g, (m) => decodeURIComponent(m))}@${domain}`;
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { Jid } from '../../server/core/jid.js';
-import { jidToSipUri, jidToSipUser, sipStatusToCondition, sipUserToJid } from './gateway.js';
+import { jidToSipUri, jidToSipUser, sipStatusToCondition, sipUriToJid, sipUserToJid } from './gateway.js';
 import { contentTypeOf, header, headerList, parseNameAddr, parseSip, parseSipUri, responseTo, SipParseError, SipStreamFramer, serializeSip } from './message.js';
 
 const REQ = 'MESSAGE sip:alice@tern.test SIP/2.0\r\nv: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK1\r\nMax-Forwards: 70\r\nf: "Romeo" <sip:romeo@sip.example>;tag=a1\r\nt: <sip:alice@tern.test>\r\ni: c1@x\r\nCSeq: 1 MESSAGE\r\nSubject: a\r\n  folded\r\nc: text/plain; charset=UTF-8\r\nl: 5\r\n\r\nhello';
@@ -76,4 +76,19 @@ describe('RFC 7247 addresses and errors', () => {
     [504, 'remote-server-timeout'], [599, 'internal-server-error'], [603, 'service-unavailable'], [604, 'item-not-found'], [499, 'undefined-condition'],
   ];
   for (const [code, cond] of codes) it(`SIP ${code} → ${cond}`, () => assert.equal(sipStatusToCondition(code), cond));
+});
+
+describe('sip:/sips: URI → gateway JID (RFC 7247 §5.1)', () => {
+  it('escapes the user part, keeps the host, drops port, parameters and headers', () => {
+    assert.equal(sipUriToJid('sip:romeo@sip.example', 'sip.tern.test')?.toString(), 'romeo%sip.example@sip.tern.test');
+    assert.equal(sipUriToJid('sips:Romeo@SIP.Example:5061;transport=tls?subject=x', 'sip.tern.test')?.toString(), 'romeo%sip.example@sip.tern.test');
+    const j = sipUriToJid('sip:o%27brien%20x@sip.example', 'sip.tern.test')!;
+    assert.equal(j.local, "o\\27brien\\20x%sip.example");
+    assert.deepEqual(jidToSipUser(j), { user: "o'brien x", domain: 'sip.example' });
+  });
+  it('is undefined without a user part, for another scheme, a bad escape or an IP literal host', () => {
+    for (const u of ['sip:sip.example', 'sip:@sip.example', 'tel:+441234', 'sip:%zz@sip.example', 'sip:a@[::1]', 'sip:']) {
+      assert.equal(sipUriToJid(u, 'sip.tern.test'), undefined, u);
+    }
+  });
 });

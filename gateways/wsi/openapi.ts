@@ -66,7 +66,7 @@ export function openApi(serverUrl: string): unknown {
           stanza: { type: 'string', description: 'The XMPP message as received' } } },
         GetMessagesResult: { type: 'object', required: ['messages', 'next', 'pending'], properties: { messages: { type: 'array', items: ref('InboxMessage') }, next: { type: 'integer' }, pending: { type: 'integer' } } },
         OutMessage: { type: 'object', required: ['to', 'body'], properties: {
-          to: { oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' }, minItems: 1 }], description: 'xmpp:/im: URIs, bare JIDs, tel:/+E.164 (WSI-11)' },
+          to: { oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' }, minItems: 1 }], description: 'xmpp:/im: URIs, bare JIDs, tel:/+E.164, sip:/sips: through the SIP gateway when it runs (WSI-11)' },
           contentType: { type: 'string', default: 'text/plain' }, body: { type: 'string', description: 'Text for text/plain, else base64 (WSI-12)' }, subject: { type: 'string' } } },
         SendRequest: { type: 'object', required: ['messages'], properties: { messages: { type: 'array', minItems: 1, items: ref('OutMessage') }, waitMs: { type: 'integer', minimum: 0, description: 'How long to wait for remote errors' } } },
         RecipientStatus: { type: 'object', required: ['message', 'recipient', 'status'], properties: {

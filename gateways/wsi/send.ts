@@ -8,7 +8,10 @@
  *                     "body": "text, or base64 for other types", "subject": "optional" } ],
  *     "waitMs": 0 }
  * Addressing (WSI-11): `xmpp:` / `im:` URIs and bare JIDs; `tel:` and +E.164 numbers through the
- * msisdn service when it is loaded. `sip:` is not supported yet (the CPIM gateway has no service).
+ * msisdn service when it is loaded; `sip:`/`sips:` URIs through the host's SIP/CPIM gateway (its
+ * `sip-gateway` service: user%domain@<gateway>, RFC 7247 §5.1) when it runs, where the message
+ * leaves as a SIP MESSAGE with a message/cpim body; without a gateway they are feature-not-implemented,
+ * a URI without a user part or not making a JID is jid-malformed.
  *
  * Content (WSI-12/36): text/plain becomes <body/>. Any other type, when it is larger than
  * wsi.inline_max_bytes and the host has the upload service, is stored there as the inbox's file
@@ -19,7 +22,8 @@
  *
  * Status: the message is routed from the inbox's full JID <inbox>@<host>/wsi with a unique id; an
  * error that comes back to that id (local refusals come back at once; a remote server's after a
- * round trip, waited for up to `waitMs`) is the recipient's status, else "accepted".
+ * round trip, waited for up to `waitMs`; a SIP recipient's final SIP error, mapped by the gateway
+ * per RFC 7247 §6, likewise) is the recipient's status, else "accepted".
  */
 import type { Element } from '@xmpp/xml';
 import { Jid } from '../../server/core/jid.js';
@@ -74,8 +78,16 @@ export function isText(contentType: string): boolean {
 }
 
 /** Recipient-based addressing (WSI-11): the JID a recipient address stands for, or why not. */
-export async function resolveRecipient(addr: string, msisdn?: { normalise(s: string): string | undefined; lookup(e164: string): Promise<Jid | undefined> }): Promise<Jid | { condition: string }> {
+export async function resolveRecipient(
+  addr: string,
+  msisdn?: { normalise(s: string): string | undefined; lookup(e164: string): Promise<Jid | undefined> },
+  sip?: { jidFor(uri: string): Jid | undefined },
+): Promise<Jid | { condition: string }> {
   let a = addr.trim();
+  if (/^sips?:/i.test(a)) {
+    if (!sip) return { condition: 'feature-not-implemented' };
+    return sip.jidFor(a.replace(/^sips?/i, (s) => s.toLowerCase())) ?? { condition: 'jid-malformed' };
+  }
   const tel = /^tel:/i.test(a) ? a.slice(4) : /^\+[0-9 ()-]+$/.test(a) ? a : undefined;
   if (tel !== undefined) {
     if (!msisdn) return { condition: 'feature-not-implemented' };

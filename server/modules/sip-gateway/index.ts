@@ -2,16 +2,18 @@
  * The SIP/SIMPLE gateway of one host (RFC 7247 architecture §4: an XMPP-side gateway on its own
  * domain, sip.<domain>): a component on that domain for XMPP → SIP (RFC 7572 §4), and a handler
  * on the server's SIP listener for requests addressed to this host's users (RFC 7572 §5). The
- * protocol code lives in gateways/sip and gateways/cpim; this file only wires it.
+ * protocol code lives in gateways/sip and gateways/cpim; this file only wires it. The
+ * `sip-gateway` service (service.ts) maps sip:/sips: URIs to gateway JIDs for other modules (WSI).
  */
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import { defineModule } from '../../core/module.js';
 import { newId } from '../../core/stanza.js';
-import { type GatewayDeps, handleSipRequest, handleXmppStanza, sipStatusToCondition, sipUriOf } from '../../../gateways/sip/gateway.js';
+import { type GatewayDeps, handleSipRequest, handleXmppStanza, sipStatusToCondition, sipUriOf, sipUriToJid } from '../../../gateways/sip/gateway.js';
 import { PresenceGateway } from '../../../gateways/sip/presence.js';
 import { SipWatcher } from '../../../gateways/sip/watch.js';
 import '../../../gateways/sip/routes.js';
+import type { SipGatewayService } from './service.js';
 
 export default defineModule({
   name: 'sip-gateway',
@@ -70,5 +72,7 @@ export default defineModule({
       },
     });
     ctx.onUnload(() => component.dispose());
+    const service: SipGatewayService = { domain: o.domain, jidFor: (uri) => sipUriToJid(uri, o.domain) };
+    ctx.provide('sip-gateway', service);
   },
 });

@@ -6,7 +6,8 @@
  * over the REST/JSON binding (gateways/wsi/http.ts, OpenAPI at /wsi/<host>/openapi.json) or the
  * SOAP 1.1 binding (gateways/wsi/soap.ts, WSDL at /wsi/<host>/<inbox>/soap?wsdl) on the HTTPS
  * listener, both calling one service (gateways/wsi/service.ts).
- * Errors that come back for messages the service sent are its per-recipient statuses. Large
+ * Errors that come back for messages the service sent are its per-recipient statuses. sip:
+ * recipients go through the SIP gateway's `sip-gateway` service when it runs on the host. Large
  * non-text content goes through the upload service (its `upload` service, XEP-0363 limits) as an
  * XEP-0066 URL. WSI-28: the inbox is an ordinary account, so its JID is also its presence identity
  * (an XMPP session of the account has presence as usual; messages still go to the inbox).
@@ -87,6 +88,7 @@ export default defineModule({
       send: async (user, req) => {
         const from = Jid.of(user, ctx.host, RESOURCE).toString();
         const msisdn = ctx.services.maybe('msisdn');
+        const sip = ctx.services.maybe('sip-gateway');
         const jobs: Array<Promise<RecipientStatus>> = [];
         const upload = ctx.services.maybe('upload');
         req.messages.forEach((m, i) => {
@@ -100,7 +102,7 @@ export default defineModule({
             jobs.push((async (): Promise<RecipientStatus> => {
               const url = await stored;
               if (typeof url === 'object') return { message: i, recipient, status: 'error', condition: url.condition };
-              const target = await resolveRecipient(recipient, msisdn);
+              const target = await resolveRecipient(recipient, msisdn, sip);
               if (!(target instanceof Jid)) return { message: i, recipient, status: 'error', condition: target.condition };
               const jid = target.toString();
               const cond = await sendOne(from, jid, (id) => buildMessage(m, from, jid, id, url), req.waitMs);

@@ -3,7 +3,7 @@
  * MongoDB while every other store stays on the default provider. A store lives wholly on one
  * provider, so every shape's semantics (ids, atomic setMany, users()) are that provider's.
  */
-import type { ArchiveStore, KeyValueStore, MapStore, StorageProvider } from './types.js';
+import type { ArchiveOptions, ArchiveStore, KeyValueStore, MapStore, StorageProvider } from './types.js';
 
 export class CompositeProvider implements StorageProvider {
   readonly name: string;
@@ -21,7 +21,7 @@ export class CompositeProvider implements StorageProvider {
 
   keyval<T>(host: string, store: string): KeyValueStore<T> { return this.providerFor(store).keyval<T>(host, store); }
   map<T>(host: string, store: string): MapStore<T> { return this.providerFor(store).map<T>(host, store); }
-  archive<T>(host: string, store: string): ArchiveStore<T> { return this.providerFor(store).archive<T>(host, store); }
+  archive<T>(host: string, store: string, opts?: ArchiveOptions): ArchiveStore<T> { return this.providerFor(store).archive<T>(host, store, opts); }
 
   async purgeUser(host: string, user: string): Promise<void> {
     for (const p of this.all) await p.purgeUser(host, user);

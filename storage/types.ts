@@ -54,11 +54,23 @@ export interface ArchiveStore<T> {
   users(): AsyncIterable<string>;
 }
 
+export interface ArchiveOptions {
+  /**
+   * 'commit' (default): an append resolves once the item is durable.
+   * 'deferred': an append resolves once the item is stored and visible to every read, and becomes
+   * durable within about a second (the embedded provider commits a second of such appends at a
+   * time); a crash of the process can lose that last second, never corrupt what was committed.
+   * For copies whose loss is bearable, such as the archive of messages already delivered; never
+   * for the only copy of something (offline storage, an inbox).
+   */
+  durability?: 'commit' | 'deferred';
+}
+
 export interface StorageProvider {
   readonly name: string;
   keyval<T>(host: string, store: string): KeyValueStore<T>;
   map<T>(host: string, store: string): MapStore<T>;
-  archive<T>(host: string, store: string): ArchiveStore<T>;
+  archive<T>(host: string, store: string, opts?: ArchiveOptions): ArchiveStore<T>;
   /** Removes everything every store holds for one user of one host (account deletion). */
   purgeUser(host: string, user: string): Promise<void>;
   close(): Promise<void>;

@@ -5,7 +5,7 @@
  */
 import type { Element } from '@xmpp/xml';
 import type { Logger } from 'pino';
-import type { ArchiveStore, KeyValueStore, MapStore, StorageProvider } from '../../storage/types.js';
+import type { ArchiveOptions, ArchiveStore, KeyValueStore, MapStore, StorageProvider } from '../../storage/types.js';
 import type { HostConfig, TernConfig } from '../config/schema.js';
 import { ServerError } from './errors.js';
 import type { Disposable, EventMap, EventName, FoldHandler, FoldMap, FoldName, Handler, HookBus } from './events.js';
@@ -42,10 +42,10 @@ export class ServiceRegistry {
 }
 
 type Shape = 'keyval' | 'map' | 'archive';
-export interface StoreDecl<S extends Shape, T> { readonly shape: S; readonly name: string; readonly _type?: T }
+export interface StoreDecl<S extends Shape, T> { readonly shape: S; readonly name: string; readonly archive?: ArchiveOptions; readonly _type?: T }
 export const keyval = <T>(name: string): StoreDecl<'keyval', T> => ({ shape: 'keyval', name });
 export const map = <T>(name: string): StoreDecl<'map', T> => ({ shape: 'map', name });
-export const archive = <T>(name: string): StoreDecl<'archive', T> => ({ shape: 'archive', name });
+export const archive = <T>(name: string, opts: ArchiveOptions = {}): StoreDecl<'archive', T> => ({ shape: 'archive', name, archive: opts });
 
 type StoreOf<D> = D extends StoreDecl<'keyval', infer T> ? KeyValueStore<T>
   : D extends StoreDecl<'map', infer T> ? MapStore<T>
@@ -140,7 +140,7 @@ export interface ModuleRuntime {
 export function openStores(storage: StorageProvider, host: string, decls: StoreDecls | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, d] of Object.entries(decls ?? {})) {
-    out[k] = d.shape === 'keyval' ? storage.keyval(host, d.name) : d.shape === 'map' ? storage.map(host, d.name) : storage.archive(host, d.name);
+    out[k] = d.shape === 'keyval' ? storage.keyval(host, d.name) : d.shape === 'map' ? storage.map(host, d.name) : storage.archive(host, d.name, d.archive);
   }
   return out;
 }

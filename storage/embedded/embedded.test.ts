@@ -45,6 +45,23 @@ storageContract('embedded', async () => {
   };
 });
 
+/** Every archive opened with deferred durability: the whole contract must hold for them too. */
+function deferredArchives(p: StorageProvider): StorageProvider {
+  return new Proxy(p, {
+    get: (target, prop) => (prop === 'archive'
+      ? (host: string, store: string) => target.archive(host, store, { durability: 'deferred' })
+      : Reflect.get(target, prop, target) as unknown),
+  });
+}
+
+storageContract('embedded, archives with deferred durability', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tern-contract-'));
+  return {
+    open: () => deferredArchives(openEmbeddedStorage({ dir })),
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+});
+
 describe('embedded storage', () => {
   const providers: StorageProvider[] = [];
   const open = (dir: string, synchronous?: 'normal' | 'full') => {
@@ -180,6 +197,30 @@ describe('embedded storage', () => {
     const pending = a.append('u', { value: 4 });
     assert.equal(await a.count('u'), 3);
     await pending;
+  });
+
+  it('deferred appends: visible here at once, committed within a second or at close, in order with the store\'s other writes', async () => {
+    const dir = await tempDir();
+    const p = open(dir);
+    const a = p.archive<number>('h', 'mam', { durability: 'deferred' });
+    const committed = () => { const db = raw(dir); try { return db.prepare("SELECT count(*) FROM archive WHERE store = 'mam'").pluck().get() as number; } finally { db.close(); } };
+    const ids = [await a.append('u', { value: 1 }), await a.append('u', { value: 2 })];
+    assert.deepEqual((await collect(a.find('u'))).map((r) => [r.id, r.value]), [[ids[0], 1], [ids[1], 2]]);
+    assert.equal(committed(), 0, 'not yet committed');
+    const deadline = Date.now() + 3000;
+    while (committed() < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(committed(), 2, 'committed within the deferral');
+    // A durable write queued before a deferred append of the same store runs before it.
+    const del = a.delete('u');
+    const id3 = await a.append('u', { value: 3 });
+    assert.equal(await del, 2);
+    assert.deepEqual((await collect(a.find('u'))).map((r) => r.id), [id3]);
+    // A durable write commits what was deferred with it.
+    await p.keyval('h', 's').set('u', 'x');
+    assert.equal(committed(), 1);
+    await a.append('u', { value: 4 });
+    await p.close();
+    assert.equal(committed(), 2, 'close commits the rest');
   });
 
   it('moves committed pages into the database file from its own thread, without waiting for SQLite\'s backstop', async () => {

@@ -29,7 +29,7 @@
  */
 import { type ClientSession, type Collection, type Db, type Document, MongoClient, type MongoClientOptions } from 'mongodb';
 import { ServerError } from '../../server/core/errors.js';
-import type { ArchiveQuery, ArchiveRecord, ArchiveStore, KeyValueStore, MapStore, StorageProvider } from '../types.js';
+import type { ArchiveOptions, ArchiveQuery, ArchiveRecord, ArchiveStore, KeyValueStore, MapStore, StorageProvider } from '../types.js';
 import { isDuplicateKey, isUnavailable, mongoStorageError, redactUrl } from './errors.js';
 import { COLLECTIONS, INDEXES, missingIndexes, nextUserQuery, planArchive, type IndexSpec, type USERS_INDEX } from './plan.js';
 
@@ -217,7 +217,8 @@ export class MongoProvider implements StorageProvider {
     };
   }
 
-  archive<T>(host: string, store: string): MongoArchive<T> {
+  /** Every append waits for its write concern: 'deferred' durability changes nothing here. */
+  archive<T>(host: string, store: string, _opts?: ArchiveOptions): MongoArchive<T> {
     return new MongoArchive<T>(this, host, store);
   }
 

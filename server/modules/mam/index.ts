@@ -48,7 +48,9 @@ export default defineModule({
     { number: 59, version: '1.0.0', status: 'partial', note: 'max/after/before/count/first index for MAM; no <index/> requests' },
   ],
   depends: ['accounts'],
-  stores: { messages: archive<string>('mam'), prefs: keyval<Prefs>('mam_prefs') },
+  // Deferred durability: a crash may lose the last second of archive copies, never a message,
+  // since delivery and offline storage do not depend on them (storage/types.ts ArchiveOptions).
+  stores: { messages: archive<string>('mam', { durability: 'deferred' }), prefs: keyval<Prefs>('mam_prefs') },
   setup(ctx) {
     const messages = ctx.stores.messages;
     const prefs = ctx.stores.prefs;

@@ -42,7 +42,8 @@ export default defineModule({
     { number: 249, version: '1.2', status: 'complete', note: 'client to client; nothing for the service to do (§3: clients advertise jabber:x:conference); kept in offline storage like any message' },
   ],
   options: (host) => host.muc,
-  stores: { rooms: map<PersistedRoom>('muc_rooms'), archive: archive<string>('muc_mam'), tombstones: map<string>('muc_tombstones') },
+  // The room archive's durability is deferred: a crash may lose its last second, never a message already sent to the occupants.
+  stores: { rooms: map<PersistedRoom>('muc_rooms'), archive: archive<string>('muc_mam', { durability: 'deferred' }), tombstones: map<string>('muc_tombstones') },
   async setup(ctx) {
     const o = ctx.options;
     if (!o.enabled) return;

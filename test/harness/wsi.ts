@@ -6,7 +6,30 @@
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import * as soap from 'soap';
-import type { TestServer } from './server.js';
+import { tokenDigest } from '../../server/modules/wsi/index.js';
+import { connect, createUser, type TestClient } from './clients.js';
+import { startServer, type TestServer } from './server.js';
+
+export interface WsiWorld { server: TestServer; alice: TestClient; bob: TestClient; stop(): Promise<void> }
+
+/** A Tern on localhost with the inboxes `game` and `other` (their tokens given), and alice and bob logged in. */
+export async function startWsiWorld(tokens: { game: string; other: string }): Promise<WsiWorld> {
+  const server = await startServer({ hosts: [], config: { hosts: [{ domain: 'localhost', registration: 'open', wsi: { inboxes: [
+    { username: 'game', token_sha256: tokenDigest(tokens.game) },
+    { username: 'other', token_sha256: tokenDigest(tokens.other) },
+  ] } }] } });
+  for (const u of ['alice', 'bob']) await createUser(server, u, `${u}-pass`);
+  const alice = await connect(server, 'alice', 'alice-pass');
+  const bob = await connect(server, 'bob', 'bob-pass');
+  return {
+    server, alice, bob,
+    stop: async () => {
+      await alice.stop();
+      await bob.stop();
+      await server.stop();
+    },
+  };
+}
 
 export interface RestReply { status: number; body: any }
 

@@ -8,11 +8,10 @@
  * run with Debian's python3-zeep (test/scenarios/zeep_wsi.py) as a second independent client.
  */
 import assert from 'node:assert/strict';
-import { connect, createUser, xml, type TestClient } from '../../../test/harness/clients.js';
-import { startServer, type TestServer } from '../../../test/harness/server.js';
-import { wsiSoapClient as soapClient, soapList as list, type WsiSoap } from '../../../test/harness/wsi.js';
+import { xml, type TestClient } from '../../../test/harness/clients.js';
+import type { TestServer } from '../../../test/harness/server.js';
+import { wsiSoapClient as soapClient, soapList as list, startWsiWorld, type WsiSoap, type WsiWorld } from '../../../test/harness/wsi.js';
 import { zeepCall } from '../../../test/harness/zeep.js';
-import { tokenDigest } from './index.js';
 
 const TOKEN = 'gaming-service-secret-token';
 const OTHER = 'other-inbox-token';
@@ -38,21 +37,15 @@ describe('WSI Instant Inbox (SOAP 1.1, npm soap client)', function () {
   let bob: TestClient;
   let game: WsiSoap;
 
+  let world: WsiWorld | undefined;
+
   before(async () => {
-    server = await startServer({ hosts: [], config: { hosts: [{ domain: 'localhost', registration: 'open', wsi: { inboxes: [
-      { username: 'game', token_sha256: tokenDigest(TOKEN) },
-      { username: 'other', token_sha256: tokenDigest(OTHER) },
-    ] } }] } });
-    for (const u of ['alice', 'bob']) await createUser(server, u, `${u}-pass`);
-    alice = await connect(server, 'alice', 'alice-pass');
-    bob = await connect(server, 'bob', 'bob-pass');
+    world = await startWsiWorld({ game: TOKEN, other: OTHER });
+    ({ server, alice, bob } = world);
     game = await soapClient(server, 'game', TOKEN);
   });
-  after(async () => {
-    await alice?.stop();
-    await bob?.stop();
-    await server?.stop();
-  });
+
+  after(async () => { await world?.stop(); });
 
   it('serves a WSDL whose operations and address are this inbox\'s', async () => {
     const d = game.client.describe();

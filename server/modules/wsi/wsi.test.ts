@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import { connect, createUser, xml, type TestClient } from '../../../test/harness/clients.js';
 import { startServer, type TestServer } from '../../../test/harness/server.js';
-import { wsiRest } from '../../../test/harness/wsi.js';
+import { startWsiWorld, wsiRest, type WsiWorld } from '../../../test/harness/wsi.js';
 import { tokenDigest } from './index.js';
 
 const call = wsiRest;
@@ -25,20 +25,14 @@ describe('WSI Instant Inbox (REST/JSON)', function () {
   let alice: TestClient;
   let bob: TestClient;
 
+  let world: WsiWorld | undefined;
+
   before(async () => {
-    server = await startServer({ hosts: [], config: { hosts: [{ domain: 'localhost', registration: 'open', wsi: { inboxes: [
-      { username: 'game', token_sha256: tokenDigest(TOKEN) },
-      { username: 'other', token_sha256: tokenDigest(OTHER) },
-    ] } }] } });
-    for (const u of ['alice', 'bob']) await createUser(server, u, `${u}-pass`);
-    alice = await connect(server, 'alice', 'alice-pass');
-    bob = await connect(server, 'bob', 'bob-pass');
+    world = await startWsiWorld({ game: TOKEN, other: OTHER });
+    ({ server, alice, bob } = world);
   });
-  after(async () => {
-    await alice?.stop();
-    await bob?.stop();
-    await server?.stop();
-  });
+
+  after(async () => { await world?.stop(); });
 
   it('keeps messages to the inbox with increasing sequence numbers; GetMessages returns them oldest first, at most N; ack removes them', async () => {
     let r = await call(server, 'GET', `${base}/messages`, { token: TOKEN });

@@ -1,25 +1,44 @@
 /**
- * A real DNS server for ENUM tests: Debian's dnsmasq (package dnsmasq-base) on a free loopback UDP
- * port, authoritative (`--local`) for the given zones, serving the given NAPTR records. Started by
+ * A real DNS server for ENUM tests: Debian's dnsmasq (package dnsmasq-base) on a free loopback
+ * port (UDP and TCP), authoritative (`--local`) for the given zones, serving the given NAPTR records. Started by
  * the test, stopped by its PID.
  */
 import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import { Resolver } from 'node:dns/promises';
+import net from 'node:net';
 
 export interface Naptr { name: string; order: number; preference: number; flags: string; service: string; regexp: string; replacement?: string }
 export interface Dnsmasq { port: number; server: string; stop(): Promise<void> }
 
-async function freeUdpPort(): Promise<number> {
-  const s = dgram.createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  const port = s.address().port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
+/** A loopback port free for both UDP and TCP: dnsmasq binds both, and fails if either is taken. */
+async function freeDnsPort(): Promise<number> {
+  for (;;) {
+    const u = dgram.createSocket('udp4');
+    await new Promise<void>((r) => u.bind(0, '127.0.0.1', () => r()));
+    const port = u.address().port;
+    const tcpFree = await new Promise<boolean>((r) => {
+      const t = net.createServer();
+      t.once('error', () => r(false));
+      t.listen(port, '127.0.0.1', () => t.close(() => r(true)));
+    });
+    await new Promise<void>((r) => u.close(() => r()));
+    if (tcpFree) return port;
+  }
 }
 
 export async function startDnsmasq(zones: string[], records: Naptr[]): Promise<Dnsmasq> {
-  const port = await freeUdpPort();
+  // Another process can still take the port between the check and dnsmasq's bind: try again then.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOn(await freeDnsPort(), zones, records);
+    } catch (err) {
+      if (attempt >= 3 || !/in use/i.test(String(err))) throw err;
+    }
+  }
+}
+
+async function startOn(port: number, zones: string[], records: Naptr[]): Promise<Dnsmasq> {
   const args = ['--no-daemon', '--conf-file=/dev/null', '--no-resolv', '--no-hosts', `--port=${port}`,
     '--listen-address=127.0.0.1', '--bind-interfaces', ...zones.map((z) => `--local=/${z}/`),
     ...records.map((r) => `--naptr-record=${[r.name, r.order, r.preference, r.flags, r.service, r.regexp, ...(r.replacement ? [r.replacement] : [])].join(',')}`)];

@@ -57,6 +57,8 @@ const DEFERRED_COMMIT_MS = 1000;
 const DEFERRED_MAX = 50_000;
 /** The dirty-set key of a write that touches every store (an account's purge). */
 const EVERY_STORE = '*';
+/** A store's key in the dirty set. */
+const storeKey = (shape: Tables, host: string, store: string): string => `${shape} ${host} ${store}`;
 
 type Tables = 'keyval' | 'map' | 'archive';
 type Params = Record<string, string | number | null>;
@@ -221,8 +223,7 @@ class EmbeddedProvider implements StorageProvider {
    * Group commit: writes queue up and run together in one transaction once the event loop has
    * handled the I/O it has (setImmediate), and each write's promise settles only after that
    * commit, so the durability a caller waits for is unchanged. One commit per batch instead of
-   * per write is what makes archiving every message affordable: a commit, not the insert, is
-   * the cost. A read flushes the queue first when its store has queued writes.
+   * per write; a read flushes the queue first when its store has queued writes.
    *
    * Deferred appends (archives opened with durability 'deferred') run at once, inside a write
    * transaction left open for up to DEFERRED_COMMIT_MS, and resolve before it commits. SQLite's
@@ -250,7 +251,7 @@ class EmbeddedProvider implements StorageProvider {
   writeDeferred<R>(store: string, what: string, fn: () => R): Promise<R> {
     try {
       // Writes of this store queued earlier go first, as they would in the queue.
-      if (this.dirty.has(store) || this.dirty.has(EVERY_STORE)) this.flush();
+      this.flushIfDirty(store);
       const result = attempt(what, () => {
         if (!this.db.inTransaction) this.db.exec('BEGIN IMMEDIATE');
         return fn();
@@ -266,8 +267,13 @@ class EmbeddedProvider implements StorageProvider {
 
   /** `store`: which store the read looks at (undefined: it may look at any). */
   read<R>(store: string | undefined, what: string, fn: () => R): R {
-    if (store === undefined || this.dirty.has(store) || this.dirty.has(EVERY_STORE)) this.flush();
+    this.flushIfDirty(store);
     return attempt(what, fn);
+  }
+
+  /** Runs the queued writes first if any of them may touch `store` (undefined: any store). */
+  private flushIfDirty(store: string | undefined): void {
+    if (store === undefined || this.dirty.has(store) || this.dirty.has(EVERY_STORE)) this.flush();
   }
 
   /** Runs the queued writes and commits them, with any deferred appends, in one transaction. */
@@ -316,18 +322,20 @@ class EmbeddedProvider implements StorageProvider {
 
   async *users(table: Tables, host: string, store: string): AsyncGenerator<string> {
     const st = this.s[table];
-    let user = this.read(`${table} ${host} ${store}`, `${table} users (${host}/${store})`, () => st.firstUser.get(host, store, '') as string | undefined);
+    const key = storeKey(table, host, store);
+    const what = `${table} users (${host}/${store})`;
+    let user = this.read(key, what, () => st.firstUser.get(host, store, '') as string | undefined);
     while (user !== undefined) {
       yield user;
       const prev: string = user;
-      user = this.read(`${table} ${host} ${store}`, `${table} users (${host}/${store})`, () => st.nextUser.get(host, store, prev) as string | undefined);
+      user = this.read(key, what, () => st.nextUser.get(host, store, prev) as string | undefined);
     }
   }
 
   keyval<T>(host: string, store: string): KeyValueStore<T> {
     const s = this.s;
     const what = (op: string) => `keyval ${op} (${host}/${store})`;
-    const key = `keyval ${host} ${store}`;
+    const key = storeKey('keyval', host, store);
     return {
       get: async (user) => this.read(key, what('get'), () => {
         const text = s.kvGet.get(host, store, user) as string | undefined;
@@ -344,7 +352,7 @@ class EmbeddedProvider implements StorageProvider {
   map<T>(host: string, store: string): MapStore<T> {
     const s = this.s;
     const what = (op: string) => `map ${op} (${host}/${store})`;
-    const key = `map ${host} ${store}`;
+    const key = storeKey('map', host, store);
     const setOne = (user: string, key: string, value: T | undefined) => {
       if (value === undefined) s.mapDel.run(host, store, user, key);
       else s.mapSet.run(host, store, user, key, encode(value));
@@ -468,7 +476,7 @@ class EmbeddedArchive<T> implements ArchiveStore<T> {
   private readonly key: string;
 
   constructor(private readonly p: EmbeddedProvider, private readonly host: string, private readonly store: string, private readonly deferred: boolean) {
-    this.key = `archive ${host} ${store}`;
+    this.key = storeKey('archive', host, store);
   }
 
   private what(op: string): string {
@@ -516,8 +524,7 @@ class EmbeddedArchive<T> implements ArchiveStore<T> {
     if (b === null) return [];
     if (op === 'select') b.limit ??= PAGE;
     const [st, params] = this.prepare(op === 'delete' && b.limit !== undefined ? 'deleteSome' : op, user, b);
-    this.p.flush();
-    const plan = this.p.db.prepare(`EXPLAIN QUERY PLAN ${st.source}`).all(params) as Array<{ detail: string }>;
+    const plan = this.p.read(this.key, this.what('explain'), () => this.p.db.prepare(`EXPLAIN QUERY PLAN ${st.source}`).all(params) as Array<{ detail: string }>);
     return plan.map((r) => r.detail);
   }
 

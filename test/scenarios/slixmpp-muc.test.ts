@@ -1,12 +1,11 @@
 /** Interop: Romeo on slixmpp (its own XEP-0045 plugin) joins Julia's room, gets history, speaks and leaves. */
 import assert from 'node:assert/strict';
-import { connect, createUser, type Element, xml } from '../harness/clients.js';
+import { connect, createUser, xml } from '../harness/clients.js';
 import { startServer, type TestServer } from '../harness/server.js';
+import { codes, USER } from '../harness/muc.js';
 import { runSlixmpp } from '../harness/slixmpp.js';
 
 const ROOM = 'verona@conference.localhost';
-const USER = 'http://jabber.org/protocol/muc#user';
-const codes = (el: Element) => el.getChild('x', USER)?.getChildren('status').map((s) => s.attrs.code) ?? [];
 
 describe('slixmpp joins a MUC room (XEP-0045) @e2e', function () {
   this.timeout(60_000);

@@ -7,13 +7,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { connect, createUser, type Element, errorCondition, type TestClient, xml } from '../../../test/harness/clients.js';
 import { startServer, type TestServer } from '../../../test/harness/server.js';
+import { ADMIN, codes, createRoom, DATA, enter, field, from, groupchat, item, leave, MUC, OWNER, presenceFrom, selfPresence, subjectMsg, SVC, USER } from '../../../test/harness/muc.js';
 
-const SVC = 'conference.localhost';
-const MUC = 'http://jabber.org/protocol/muc';
-const USER = 'http://jabber.org/protocol/muc#user';
-const OWNER = 'http://jabber.org/protocol/muc#owner';
-const ADMIN = 'http://jabber.org/protocol/muc#admin';
-const DATA = 'jabber:x:data';
 const MAM = 'urn:xmpp:mam:2';
 const SID = 'urn:xmpp:sid:0';
 const OID = 'urn:xmpp:occupant-id:0';
@@ -24,39 +19,9 @@ const MODERATE = 'urn:xmpp:message-moderate:1';
 const PUBSUB = 'http://jabber.org/protocol/pubsub';
 const BOOKMARKS = 'urn:xmpp:bookmarks:1';
 
-const codes = (el: Element): string[] => el.getChild('x', USER)?.getChildren('status').map((s) => s.attrs.code as string) ?? [];
-const item = (el: Element): Element | undefined => el.getChild('x', USER)?.getChild('item');
-const from = (room: string, nick?: string) => `${room}@${SVC}${nick ? `/${nick}` : ''}`;
-const presenceFrom = (room: string, nick: string, type?: string) => (el: Element) => el.name === 'presence' && el.attrs.from === from(room, nick) && el.attrs.type === type;
-const selfPresence = (room: string, nick: string) => (el: Element) => el.name === 'presence' && el.attrs.from === from(room, nick) && (codes(el).includes('110') || el.attrs.type === 'error');
-const groupchat = (body: string) => (el: Element) => el.name === 'message' && el.attrs.type === 'groupchat' && el.getChildText('body') === body;
-const subjectMsg = (room: string) => (el: Element) => el.name === 'message' && el.attrs.from?.startsWith(from(room)) && el.getChild('subject') !== undefined && el.getChild('body') === undefined;
-const field = (v: string, ...values: string[]) => xml('field', { var: v }, ...values.map((x) => xml('value', {}, x)));
 const sidOf = (m: Element, room: string) => m.getChildren('stanza-id', SID).find((s) => s.attrs.by === from(room))?.attrs.id as string | undefined;
 const oidOf = (m: Element) => m.getChild('occupant-id', OID)?.attrs.id as string | undefined;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function enter(c: TestClient, room: string, nick: string, x: Element[] = [], extra: Element[] = []): Promise<Element> {
-  const self = c.inbox.next(selfPresence(room, nick), 5000, `self-presence in ${room}`);
-  await c.send(xml('presence', { to: from(room, nick) }, xml('x', { xmlns: MUC }, ...x), ...extra));
-  const p = await self;
-  if (p.attrs.type !== 'error') await c.inbox.next(subjectMsg(room), 5000, 'the subject');
-  return p;
-}
-
-async function createRoom(c: TestClient, room: string, nick: string, fields: Element[] = []): Promise<void> {
-  const p = await enter(c, room, nick);
-  assert.deepEqual(codes(p).sort(), ['110', '201']);
-  const r = await c.iq(xml('iq', { type: 'set', to: from(room) }, xml('query', { xmlns: OWNER }, xml('x', { xmlns: DATA, type: 'submit' },
-    field('FORM_TYPE', 'http://jabber.org/protocol/muc#roomconfig'), ...fields))));
-  assert.equal(r.attrs.type, 'result', r.toString());
-}
-
-async function leave(c: TestClient, room: string, nick: string): Promise<Element> {
-  const p = c.inbox.next(presenceFrom(room, nick, 'unavailable'), 5000, 'own unavailable presence');
-  await c.send(xml('presence', { to: from(room, nick), type: 'unavailable' }));
-  return p;
-}
 
 async function say(c: TestClient, room: string, body: string): Promise<Element> {
   const echo = c.inbox.next(groupchat(body), 5000, `echo of ${body}`);

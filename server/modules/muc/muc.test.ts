@@ -2,52 +2,7 @@
 import assert from 'node:assert/strict';
 import { connect, createUser, type Element, errorCondition, type TestClient, xml } from '../../../test/harness/clients.js';
 import { startServer, type TestServer } from '../../../test/harness/server.js';
-
-const SVC = 'conference.localhost';
-const MUC = 'http://jabber.org/protocol/muc';
-const USER = 'http://jabber.org/protocol/muc#user';
-const OWNER = 'http://jabber.org/protocol/muc#owner';
-const ADMIN = 'http://jabber.org/protocol/muc#admin';
-const DATA = 'jabber:x:data';
-
-const codes = (el: Element): string[] => el.getChild('x', USER)?.getChildren('status').map((s) => s.attrs.code as string) ?? [];
-const item = (el: Element): Element | undefined => el.getChild('x', USER)?.getChild('item');
-const from = (room: string, nick?: string) => `${room}@${SVC}${nick ? `/${nick}` : ''}`;
-const presenceFrom = (room: string, nick: string, type?: string) => (el: Element) => el.name === 'presence' && el.attrs.from === from(room, nick) && el.attrs.type === type;
-const selfPresence = (room: string, nick: string) => (el: Element) => el.name === 'presence' && el.attrs.from === from(room, nick) && (codes(el).includes('110') || el.attrs.type === 'error');
-const groupchat = (body: string) => (el: Element) => el.name === 'message' && el.attrs.type === 'groupchat' && el.getChildText('body') === body;
-const subjectMsg = (room: string) => (el: Element) => el.name === 'message' && el.attrs.from?.startsWith(from(room)) && el.getChild('subject') !== undefined && el.getChild('body') === undefined;
-const field = (v: string, ...values: string[]) => xml('field', { var: v }, ...values.map((x) => xml('value', {}, x)));
-
-async function enter(c: TestClient, room: string, nick: string, x: Element[] = []): Promise<Element> {
-  const self = c.inbox.next(selfPresence(room, nick), 5000, `self-presence in ${room}`);
-  await c.send(xml('presence', { to: from(room, nick) }, xml('x', { xmlns: MUC }, ...x)));
-  const p = await self;
-  if (p.attrs.type !== 'error') await c.inbox.next(subjectMsg(room), 5000, 'the subject');
-  return p;
-}
-
-async function configure(c: TestClient, room: string, fields: Element[]): Promise<Element> {
-  return c.iq(xml('iq', { type: 'set', to: from(room) }, xml('query', { xmlns: OWNER }, xml('x', { xmlns: DATA, type: 'submit' },
-    field('FORM_TYPE', 'http://jabber.org/protocol/muc#roomconfig'), ...fields))));
-}
-
-/** Creates a reserved room (§10.1.3) with the given configuration, or an instant one (§10.1.2). */
-async function createRoom(c: TestClient, room: string, nick: string, fields: Element[] = []): Promise<void> {
-  const p = await enter(c, room, nick);
-  assert.deepEqual(codes(p).sort(), ['110', '201']);
-  assert.equal(item(p)?.attrs.affiliation, 'owner');
-  assert.equal(item(p)?.attrs.role, 'moderator');
-  const r = fields.length > 0 ? await configure(c, room, fields)
-    : await c.iq(xml('iq', { type: 'set', to: from(room) }, xml('query', { xmlns: OWNER }, xml('x', { xmlns: DATA, type: 'submit' }))));
-  assert.equal(r.attrs.type, 'result', r.toString());
-}
-
-async function leave(c: TestClient, room: string, nick: string): Promise<Element> {
-  const p = c.inbox.next(presenceFrom(room, nick, 'unavailable'), 5000, 'own unavailable presence');
-  await c.send(xml('presence', { to: from(room, nick), type: 'unavailable' }));
-  return p;
-}
+import { ADMIN, codes, configure, createRoom, DATA, enter, field, from, groupchat, item, leave, MUC, OWNER, presenceFrom, subjectMsg, SVC, USER } from '../../../test/harness/muc.js';
 
 const adminIq = (room: string, type: 'get' | 'set', ...items: Element[]) => xml('iq', { type, to: from(room) }, xml('query', { xmlns: ADMIN }, ...items));
 

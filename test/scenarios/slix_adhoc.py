@@ -7,7 +7,7 @@ import sys
 
 import slixmpp
 
-from slix_common import Outcome, connect, parse_args
+from slix_common import Outcome, parse_args, run
 
 NODE = 'urn:x-tern:privacy:0#settings'
 
@@ -47,15 +47,7 @@ class Runner(slixmpp.ClientXMPP):
 async def main():
     a = parse_args('messages', 'refused')
     xmpp = Runner(a.jid, a.password, a.messages, a.refused)
-    connect(xmpp, a)
-    try:
-        await asyncio.wait_for(xmpp.done, 15)
-    except Exception as e:  # noqa: BLE001
-        print(f'failed: {e!r}', file=sys.stderr)
-        return 1
-    xmpp.disconnect()
-    await asyncio.sleep(0.2)
-    return 0
+    return await run(xmpp, a, lambda: asyncio.wait_for(xmpp.done, 15))
 
 
 if __name__ == '__main__':

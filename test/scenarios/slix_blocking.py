@@ -5,7 +5,7 @@ import sys
 
 import slixmpp
 
-from slix_common import Outcome, connect, parse_args
+from slix_common import Outcome, parse_args, run
 
 
 class Blocker(slixmpp.ClientXMPP):
@@ -38,15 +38,7 @@ class Blocker(slixmpp.ClientXMPP):
 async def main():
     a = parse_args('peer')
     xmpp = Blocker(a.jid, a.password, a.peer)
-    connect(xmpp, a)
-    try:
-        await asyncio.wait_for(xmpp.done, 15)
-    except Exception as e:  # noqa: BLE001
-        print(f'failed: {e!r}', file=sys.stderr)
-        return 1
-    xmpp.disconnect()
-    await asyncio.sleep(0.2)
-    return 0
+    return await run(xmpp, a, lambda: asyncio.wait_for(xmpp.done, 15))
 
 
 if __name__ == '__main__':

@@ -6,7 +6,7 @@ import sys
 
 import slixmpp
 
-from slix_common import connect, parse_args
+from slix_common import parse_args, run
 
 
 class Caps(slixmpp.ClientXMPP):
@@ -29,19 +29,15 @@ class Caps(slixmpp.ClientXMPP):
 async def main():
     a = parse_args()
     xmpp = Caps(a.jid, a.password)
-    connect(xmpp, a)
-    try:
+
+    async def body():
         await asyncio.wait_for(xmpp.ready, 15)
-    except Exception as e:  # noqa: BLE001 - any failure is a test failure, reported on stderr
-        print(f'failed: {e!r}', file=sys.stderr)
-        return 1
-    await asyncio.sleep(0.5)
-    jid = xmpp.boundjid.full
-    ver = await xmpp['xep_0115'].get_verstring(jid)
-    print(f'online {jid} ver={ver}', flush=True)
-    await asyncio.sleep(3)
-    xmpp.disconnect()
-    return 0
+        await asyncio.sleep(0.5)
+        jid = xmpp.boundjid.full
+        ver = await xmpp['xep_0115'].get_verstring(jid)
+        print(f'online {jid} ver={ver}', flush=True)
+        await asyncio.sleep(3)
+    return await run(xmpp, a, body)
 
 
 if __name__ == '__main__':

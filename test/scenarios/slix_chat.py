@@ -5,7 +5,7 @@ import sys
 
 import slixmpp
 
-from slix_common import connect, parse_args
+from slix_common import parse_args, run
 
 
 class Chat(slixmpp.ClientXMPP):
@@ -30,16 +30,11 @@ class Chat(slixmpp.ClientXMPP):
 async def main():
     a = parse_args('peer')
     xmpp = Chat(a.jid, a.password, a.peer)
-    connect(xmpp, a)
-    try:
-        body = await asyncio.wait_for(xmpp.got, 15)
-    except Exception as e:  # noqa: BLE001 - any failure is a test failure, reported on stderr
-        print(f'failed: {e!r}', file=sys.stderr)
-        return 1
-    print(f'received: {body}', flush=True)
-    xmpp.disconnect()
-    await asyncio.sleep(0.2)
-    return 0
+
+    async def body():
+        got = await asyncio.wait_for(xmpp.got, 15)
+        print(f'received: {got}', flush=True)
+    return await run(xmpp, a, body)
 
 
 if __name__ == '__main__':

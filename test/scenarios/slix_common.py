@@ -4,6 +4,7 @@ import argparse
 import asyncio
 import logging
 import os
+import sys
 
 
 def parse_args(*extra):
@@ -22,6 +23,20 @@ def parse_args(*extra):
 def connect(xmpp, args):
     xmpp.ca_certs = args.ca
     xmpp.connect(('127.0.0.1', args.port))
+
+
+async def run(xmpp, args, body):
+    """Connects `xmpp` and awaits `body()`. Any exception is the script's failure: reported on
+    stderr as 'failed: ...', exit status 1. Otherwise disconnects and lets the close go out."""
+    connect(xmpp, args)
+    try:
+        await body()
+    except Exception as e:  # noqa: BLE001 - any failure is a test failure, reported on stderr
+        print(f'failed: {e!r}', file=sys.stderr)
+        return 1
+    xmpp.disconnect()
+    await asyncio.sleep(0.2)
+    return 0
 
 
 class Outcome:

@@ -5,7 +5,7 @@ import sys
 
 import slixmpp
 
-from slix_common import connect, parse_args
+from slix_common import parse_args, run
 
 
 class Romeo(slixmpp.ClientXMPP):
@@ -39,18 +39,13 @@ class Romeo(slixmpp.ClientXMPP):
 async def main():
     a = parse_args('room')
     xmpp = Romeo(a.jid, a.password, a.room)
-    connect(xmpp, a)
-    try:
+
+    async def body():
         await asyncio.wait_for(xmpp.done, 20)
-    except Exception as e:  # noqa: BLE001 - any failure is a test failure, reported on stderr
-        print(f'failed: {e!r}', file=sys.stderr)
-        return 1
-    print('got bye', flush=True)
-    xmpp.plugin['xep_0045'].leave_muc(a.room, 'Romeo')
-    await asyncio.sleep(0.3)
-    xmpp.disconnect()
-    await asyncio.sleep(0.2)
-    return 0
+        print('got bye', flush=True)
+        xmpp.plugin['xep_0045'].leave_muc(a.room, 'Romeo')
+        await asyncio.sleep(0.3)
+    return await run(xmpp, a, body)
 
 
 if __name__ == '__main__':

@@ -8,7 +8,7 @@ import sys
 import slixmpp
 from slixmpp.exceptions import IqError, IqTimeout
 
-from slix_common import connect, parse_args
+from slix_common import parse_args, run
 
 
 class Registrar(slixmpp.ClientXMPP):
@@ -69,20 +69,15 @@ class Registrar(slixmpp.ClientXMPP):
 async def main():
     a = parse_args()
     xmpp = Registrar(a.jid, a.password)
-    connect(xmpp, a)
-    try:
+
+    async def body():
         await asyncio.wait_for(xmpp.registered, 15)
         pong = await asyncio.wait_for(xmpp.done, 15)
-    except Exception as e:  # noqa: BLE001 - any failure is a test failure, reported on stderr
-        print(f'failed: {e!r}', file=sys.stderr)
-        return 1
-    print('registered: True', flush=True)
-    print(f'mechanism: {xmpp.mechanism}', flush=True)
-    print(f'bound: {xmpp.boundjid}', flush=True)
-    print(f'pong: {pong}', flush=True)
-    xmpp.disconnect()
-    await asyncio.sleep(0.2)
-    return 0
+        print('registered: True', flush=True)
+        print(f'mechanism: {xmpp.mechanism}', flush=True)
+        print(f'bound: {xmpp.boundjid}', flush=True)
+        print(f'pong: {pong}', flush=True)
+    return await run(xmpp, a, body)
 
 
 if __name__ == '__main__':

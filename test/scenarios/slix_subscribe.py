@@ -6,7 +6,7 @@ import sys
 
 import slixmpp
 
-from slix_common import connect, parse_args
+from slix_common import parse_args, run
 
 
 class Subscriber(slixmpp.ClientXMPP):
@@ -44,19 +44,14 @@ class Subscriber(slixmpp.ClientXMPP):
 async def main():
     a = parse_args('peer')
     xmpp = Subscriber(a.jid, a.password, a.peer)
-    connect(xmpp, a)
-    try:
+
+    async def body():
         await asyncio.wait_for(xmpp.approved, 15)
         who = await asyncio.wait_for(xmpp.seen, 15)
-    except Exception as e:  # noqa: BLE001 - any failure is a test failure, reported on stderr
-        print(f'failed: {e!r}', file=sys.stderr)
-        return 1
-    item = xmpp.client_roster[xmpp.peer]
-    print(f'subscribed: to={item["to"]}', flush=True)
-    print(f'available: {who}', flush=True)
-    xmpp.disconnect()
-    await asyncio.sleep(0.2)
-    return 0
+        item = xmpp.client_roster[xmpp.peer]
+        print(f'subscribed: to={item["to"]}', flush=True)
+        print(f'available: {who}', flush=True)
+    return await run(xmpp, a, body)
 
 
 if __name__ == '__main__':
